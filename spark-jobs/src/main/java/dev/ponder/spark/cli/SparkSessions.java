@@ -1,0 +1,32 @@
+package dev.ponder.spark.cli;
+
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * Creates the Spark context for a subcommand. Under spark-submit the master and settings come
+ * from spark-submit; run directly, the embedded default is {@code local[*]} bound to 127.0.0.1.
+ */
+public final class SparkSessions {
+    private SparkSessions() {}
+
+    public static JavaSparkContext open(String appName, String master, Map<String, String> settings) {
+        SparkConf conf = new SparkConf(true).setAppName(appName);
+        if (master != null) {
+            conf.setMaster(master);
+        } else if (!conf.contains("spark.master")) {
+            conf.setMaster("local[*]");
+        }
+        if (conf.get("spark.master").startsWith("local")) {
+            // Spark binds to the first interface otherwise; local runs stay on loopback.
+            conf.setIfMissing("spark.driver.host", "127.0.0.1");
+            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+        }
+        conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        settings.forEach(conf::set);
+        JavaSparkContext sc = new JavaSparkContext(conf);
+        sc.setLogLevel(conf.get("spark.ponder.logLevel", "WARN"));
+        return sc;
+    }
+}

@@ -1,0 +1,33 @@
+package dev.ponder.spark.config;
+
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** An ordered set of {@link ConfigKey}s; the builder methods read like the documentation. */
+public final class ConfigSchema {
+    private final Map<String, ConfigKey> keys = new LinkedHashMap<>();
+
+    public ConfigSchema add(String name, ConfigType type, Object defaultValue, String doc) {
+        Object typed = defaultValue == null ? null : type.coerce(name, defaultValue);
+        keys.put(name, new ConfigKey(name, type, typed, doc));
+        return this;
+    }
+
+    public ConfigSchema addAll(ConfigSchema other) {
+        keys.putAll(other.keys);
+        return this;
+    }
+
+    public ConfigKey get(String name) {
+        return keys.get(name);
+    }
+
+    public boolean has(String name) {
+        return keys.containsKey(name);
+    }
+
+    public Collection<ConfigKey> keys() {
+        return keys.values();
+    }
+}
