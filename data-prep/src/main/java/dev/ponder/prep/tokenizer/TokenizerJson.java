@@ -178,8 +178,8 @@ final class TokenizerJson {
       }
       int id = e.getValue().intValue();
       if (id < 0 || id >= tokens.length) {
-        throw bad("model.vocab ids must be 0.." + (tokens.length - 1) + ", found " + id
-            + " for '" + e.getKey() + "'");
+        throw bad("model.vocab ids must be 0.." + (tokens.length - 1) + " (one per entry), found "
+            + id + " for '" + e.getKey() + "'");
       }
       if (tokens[id] != null) {
         throw bad("model.vocab id " + id + " is used twice");
