@@ -47,7 +47,7 @@ public record Manifest(
         List<String> sources,
         Map<String, SplitStats> splits,
         List<ShardInfo> shards,
-        String created) {
+        String created) implements java.io.Serializable {
 
     public static final String FILE = "manifest.json";
     public static final String TRAIN = "train";
@@ -55,7 +55,7 @@ public record Manifest(
 
     /** Totals of one split. */
     public record SplitStats(long rows, long tokens, long documents, long bytes, long encodedTokens,
-            long droppedTokens) {}
+            long droppedTokens) implements java.io.Serializable {}
 
     static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)

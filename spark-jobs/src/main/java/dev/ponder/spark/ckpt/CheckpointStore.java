@@ -164,6 +164,24 @@ public final class CheckpointStore {
         return deleted;
     }
 
+    /**
+     * Loads what a user points at: a step directory (it holds COMMIT) or a run directory (its
+     * newest usable committed step). Throws naming the location when there is none.
+     */
+    public static CheckpointData open(String location, Configuration conf, Consumer<String> warn) {
+        Path p = HadoopFiles.qualify(location, conf);
+        if (HadoopFiles.exists(new Path(p, COMMIT), conf)) {
+            String name = p.getName();
+            if (!name.matches("step-\\d{9}")) {
+                throw new IllegalArgumentException(p + ": a committed checkpoint directory must be named step-NNNNNNNNN");
+            }
+            return new CheckpointStore(p.getParent().getParent(), conf).load(Long.parseLong(name.substring(5)));
+        }
+        return new CheckpointStore(p, conf).loadLatest(warn).orElseThrow(() -> new IllegalArgumentException(
+                "--checkpoint " + location + ": no committed checkpoint there (expected a run directory with "
+                        + DIR + "/step-*/COMMIT or a step directory)"));
+    }
+
     public static Map<String, Object> parseMeta(String metaJson) {
         try {
             @SuppressWarnings("unchecked")

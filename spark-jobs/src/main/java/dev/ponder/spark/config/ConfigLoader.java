@@ -52,7 +52,7 @@ public final class ConfigLoader {
             } else if (key.required()) {
                 throw new IllegalArgumentException("config key " + key.name() + " is required (" + key.doc()
                         + "); set it in " + source + " or with --set " + key.name() + "=...");
-            } else {
+            } else if (key.defaultValue() != null) {
                 values.put(key.name(), key.defaultValue());
             }
         }

@@ -8,9 +8,16 @@ import java.util.Map;
 public final class ConfigSchema {
     private final Map<String, ConfigKey> keys = new LinkedHashMap<>();
 
+    /** A key with a default, or a required key when {@code defaultValue} is null. */
     public ConfigSchema add(String name, ConfigType type, Object defaultValue, String doc) {
         Object typed = defaultValue == null ? null : type.coerce(name, defaultValue);
-        keys.put(name, new ConfigKey(name, type, typed, doc));
+        keys.put(name, new ConfigKey(name, type, typed, defaultValue == null, doc));
+        return this;
+    }
+
+    /** A key that may be left out; its consumer derives the default (e.g. d_head = d_model / n_heads). */
+    public ConfigSchema optional(String name, ConfigType type, String doc) {
+        keys.put(name, new ConfigKey(name, type, null, false, doc));
         return this;
     }
 

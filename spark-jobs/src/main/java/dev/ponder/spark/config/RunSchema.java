@@ -39,28 +39,29 @@ public final class RunSchema {
                 .add("train.keep_checkpoints", INT, 3, "committed checkpoints to keep")
                 .add("train.log_every", INT, 1, "steps between metric lines (rounded up to rounds)")
                 .add("train.eval_every", INT, 0, "steps between validation passes (0: only at the end)")
-                .add("train.eval_batches", INT, 8, "validation batches per evaluation")
-                .add("train.dtype", STRING, "float32", "parameter data type: float32 or float64");
+                .add("train.eval_batches", INT, 8, "validation batches per evaluation");
     }
 
-    /** Keys every model family has. */
-    static ConfigSchema modelCommon() {
+    /**
+     * The model keys of the dense family; their meaning, defaults and validation live in core's
+     * ModelConfig (a test checks that both list the same keys).
+     */
+    static ConfigSchema dense() {
         return new ConfigSchema()
                 .add("model.family", STRING, null, "one of " + FAMILIES)
-                .add("model.vocab_size", INT, null, "vocabulary size (must match the data's tokenizer)")
+                .add("model.vocab_size", INT, null, "vocabulary size (>= the data's tokenizer vocabulary)")
                 .add("model.d_model", INT, null, "residual width d")
-                .add("model.n_layers", INT, null, "layers (counting repeats for universal transformers)")
+                .add("model.n_layers", INT, null, "layers")
                 .add("model.n_heads", INT, null, "attention heads H")
-                .add("model.d_head", INT, null, "head width dh")
-                .add("model.dropout", DOUBLE, 0.0, "dropout probability (training only)");
-    }
-
-    static ConfigSchema dense() {
-        return modelCommon()
-                .add("model.d_ff", INT, null, "feed-forward hidden width")
-                .add("model.activation", STRING, "relu", "relu or gelu")
-                .add("model.rope_base", DOUBLE, 10000.0, "RoPE base")
-                .add("model.tie_embeddings", BOOL, false, "share the embedding and LM head weights");
+                .optional("model.d_head", INT, "head width dh (default d_model / n_heads)")
+                .optional("model.d_ff", INT, "feed-forward hidden width (default 4 d_model)")
+                .optional("model.activation", STRING, "relu or gelu (default relu)")
+                .optional("model.rope_base", DOUBLE, "RoPE base (default 10000)")
+                .optional("model.rope_fraction", DOUBLE, "share of each head's dims rotated by RoPE (default 1)")
+                .optional("model.context_length", INT, "longest sequence the model accepts (default 1024)")
+                .optional("model.tie_embeddings", BOOL, "share embedding and LM head weights (default false)")
+                .optional("model.bias", BOOL, "biases in attention and FFN linears (default false)")
+                .optional("model.head_bias", BOOL, "LM head bias (default false)");
     }
 
     /** The schema for the family named in the raw values (model.family). */

@@ -42,6 +42,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void modelKeysAreExactlyThoseOfCoreModelConfig() {
+        java.util.Set<String> schemaKeys = new java.util.TreeSet<>();
+        for (ConfigKey k : RunSchema.dense().keys()) {
+            schemaKeys.add(k.name().substring("model.".length()));
+        }
+        assertEquals(new java.util.TreeSet<>(dev.ponder.core.model.ModelConfig.KEYS), schemaKeys);
+        ResolvedConfig c = load(YAML);
+        assertEquals(16, dev.ponder.core.model.ModelConfig.fromMap(c.section("model")).dHead());
+        assertTrue(!c.asMap().containsKey("model.d_head"), "optional keys stay absent when not given");
+    }
+
+    @Test
     void unknownKeyIsAnErrorNamingItWithASuggestion() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load(YAML, "train.batchsize=4"));
         assertTrue(e.getMessage().contains("train.batchsize") && e.getMessage().contains("--set")
@@ -62,8 +74,8 @@ class ConfigLoaderTest {
     @Test
     void missingRequiredKeyAndBadFamilyAreErrors() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> load(YAML.replace("  d_ff: 64\n", "")));
-        assertTrue(e.getMessage().contains("model.d_ff") && e.getMessage().contains("required"), e.getMessage());
+                () -> load(YAML.replace("  d_model: 32\n", "")));
+        assertTrue(e.getMessage().contains("model.d_model") && e.getMessage().contains("required"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> load(YAML, "model.family=transformer-xl"));
         assertTrue(e.getMessage().contains("transformer-xl"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> load("train: [1, 2]\nmodel: {family: dense}"));

@@ -1,0 +1,64 @@
+package dev.ponder.spark.train;
+
+import dev.ponder.core.train.LocalTrainer;
+import dev.ponder.prep.shard.Manifest;
+import dev.ponder.prep.shard.WindowStream;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Executor side of a round: builds a replica from the plan, loads the broadcast state, trains
+ * {@code localSteps} steps on its slice of the training windows and returns its sums. Stateless
+ * between tasks (no static caches), so a rerun task computes the same result.
+ */
+final class PartitionTrainer {
+    private PartitionTrainer() {}
+
+    static Iterator<RoundResult> run(TrainPlan plan, RoundInput in, int partition) {
+        return List.of(train(plan, in, partition)).iterator();
+    }
+
+    static RoundResult train(TrainPlan plan, RoundInput in, int partition) {
+        TrainSettings s = plan.train();
+        LocalTrainer trainer = plan.newTrainer();
+        trainer.load(in.params(), in.optimizerState(), in.step());
+        WindowStream stream = plan.data().stream(Manifest.TRAIN, partition, s.workers(), in.cursors().get(partition));
+        int dataWindow = plan.data().manifest().window();
+        int[] rows = null;
+        int[] batch = new int[s.batchSize() * s.window()];
+        RoundResult out = new RoundResult(new float[in.params().length], new float[in.optimizerState().length],
+                in.localSteps());
+        for (int k = 0; k < in.localSteps(); k++) {
+            rows = stream.nextBatch(s.batchSize(), rows);
+            int[] tokens = crop(rows, s.batchSize(), dataWindow, s.window(), batch);
+            LocalTrainer.StepResult r = trainer.step(tokens, s.batchSize(), s.window());
+            out.ceLoss[k] = r.stats().ceLoss();
+            out.auxLoss[k] = r.stats().auxLoss();
+            out.gradNorm[k] = r.gradNorm();
+            out.lr[k] = r.lr();
+            out.tokens += r.stats().tokens();
+            r.stats().scalars().forEach((name, v) -> out.scalars.merge(name, v, Double::sum));
+            if (!Double.isFinite(r.stats().totalLoss()) || !Double.isFinite(r.gradNorm())) {
+                out.failure = "non-finite loss " + r.stats().totalLoss() + " or gradient norm " + r.gradNorm()
+                        + " at step " + (in.step() + k + 1) + " on worker " + partition;
+                break;
+            }
+        }
+        trainer.saveParams(out.params);
+        trainer.saveOptimizerState(out.optimizerState);
+        out.replicas = 1;
+        out.cursors.put(partition, stream.position());
+        return out;
+    }
+
+    /** The first {@code window} ids of each stored row (the model may train on shorter contexts). */
+    static int[] crop(int[] rows, int batch, int dataWindow, int window, int[] dst) {
+        if (dataWindow == window) {
+            return rows;
+        }
+        for (int b = 0; b < batch; b++) {
+            System.arraycopy(rows, b * dataWindow, dst, b * window, window);
+        }
+        return dst;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.ponder.spark.train;
+
+import dev.ponder.prep.shard.Cursor;
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Sums over the workers of one round (like an MLlib aggregator: built per partition, merged by
+ * addition, divided once on the driver). Per-step arrays are indexed by local step.
+ */
+public final class RoundResult implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    final float[] params;
+    final float[] optimizerState;
+    final double[] ceLoss;
+    final double[] auxLoss;
+    final double[] gradNorm;
+    final double[] lr;
+    long tokens;
+    int replicas;
+    final TreeMap<Integer, Cursor> cursors = new TreeMap<>();
+    final LinkedHashMap<String, Double> scalars = new LinkedHashMap<>();
+    String failure;
+
+    RoundResult(float[] params, float[] optimizerState, int localSteps) {
+        this.params = params;
+        this.optimizerState = optimizerState;
+        this.ceLoss = new double[localSteps];
+        this.auxLoss = new double[localSteps];
+        this.gradNorm = new double[localSteps];
+        this.lr = new double[localSteps];
+    }
+
+    /** Adds {@code other} into this one and returns this. */
+    RoundResult merge(RoundResult other) {
+        addInto(params, other.params);
+        addInto(optimizerState, other.optimizerState);
+        for (int k = 0; k < ceLoss.length; k++) {
+            ceLoss[k] += other.ceLoss[k];
+            auxLoss[k] += other.auxLoss[k];
+            gradNorm[k] += other.gradNorm[k];
+            lr[k] = Math.max(lr[k], other.lr[k]); // identical on every worker
+        }
+        tokens += other.tokens;
+        replicas += other.replicas;
+        cursors.putAll(other.cursors);
+        other.scalars.forEach((k, v) -> scalars.merge(k, v, Double::sum));
+        if (failure == null) {
+            failure = other.failure;
+        }
+        return this;
+    }
+
+    private static void addInto(float[] acc, float[] x) {
+        for (int i = 0; i < acc.length; i++) {
+            acc[i] += x[i];
+        }
+    }
+
+    /** Divides the parameter and optimizer sums by the number of replicas, in place. */
+    void average() {
+        float inv = 1f / replicas;
+        for (int i = 0; i < params.length; i++) {
+            params[i] *= inv;
+        }
+        for (int i = 0; i < optimizerState.length; i++) {
+            optimizerState[i] *= inv;
+        }
+    }
+
+    public Map<String, Double> scalars() {
+        return scalars;
+    }
+}

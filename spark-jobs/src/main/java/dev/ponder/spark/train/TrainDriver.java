@@ -1,0 +1,243 @@
+package dev.ponder.spark.train;
+
+import dev.ponder.core.model.LanguageModel;
+import dev.ponder.core.model.ModelConfig;
+import dev.ponder.core.model.ModelFactory;
+import dev.ponder.core.train.LocalTrainer;
+import dev.ponder.prep.io.HadoopFiles;
+import dev.ponder.prep.shard.Cursor;
+import dev.ponder.prep.shard.Manifest;
+import dev.ponder.prep.shard.ShardDataset;
+import dev.ponder.prep.shard.WindowStream;
+import dev.ponder.spark.ckpt.CheckpointData;
+import dev.ponder.spark.ckpt.CheckpointStore;
+import dev.ponder.spark.config.ResolvedConfig;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+/** The driver loop of {@code ponder train}: rounds, averaging, logging, checkpoints, evaluation. */
+public final class TrainDriver {
+    /** Where a run ended. */
+    public record Summary(String runDir, long step, double lastLoss, Evaluator.Totals validation, double tokensPerSecond) {}
+
+    private final JavaSparkContext sc;
+    private final ResolvedConfig config;
+    private final TrainSettings settings;
+    private final ModelConfig modelConfig;
+    private final Path runDir;
+    private final Configuration conf;
+    private final PrintWriter console;
+
+    public TrainDriver(JavaSparkContext sc, ResolvedConfig config, String runDir, PrintWriter console) {
+        this.sc = sc;
+        this.config = config;
+        this.settings = TrainSettings.from(config);
+        this.modelConfig = ModelConfig.fromMap(config.section("model"));
+        this.conf = sc.hadoopConfiguration();
+        this.runDir = HadoopFiles.qualify(runDir, conf);
+        this.console = console;
+    }
+
+    public Summary run() {
+        if (settings.dataPath().isEmpty()) {
+            throw new IllegalArgumentException("config key data.path is required for training (a `ponder prep` output)");
+        }
+        ShardDataset data = ShardDataset.open(settings.dataPath(), conf);
+        checkCompatible(data.manifest());
+        TrainPlan plan = TrainPlan.of(modelConfig, settings, data);
+        CheckpointStore store = new CheckpointStore(runDir, conf);
+        LanguageModel reference = ModelFactory.create(modelConfig, settings.seed());
+        RunState state = resumeOrStart(store, reference, data);
+        MetricsLog metrics = new MetricsLog(runDir, conf, state.step);
+        Map<String, Object> provenance = Provenance.describe(sc.version(), sc.master());
+        HadoopFiles.writeString(new Path(runDir, "config.json"), config.toJson(), conf);
+
+        long startStep = state.step;
+        long startNanos = System.nanoTime();
+        long tokensThisRun = 0;
+        double lastLoss = Double.NaN;
+        long lastCheckpoint = store.committedSteps().isEmpty() ? -1 : state.step;
+        int rounds = (int) ((settings.steps() - state.step + settings.localSteps() - 1) / settings.localSteps());
+        for (int round = 1; state.step < settings.steps(); round++) {
+            int k = (int) Math.min(settings.localSteps(), settings.steps() - state.step);
+            sc.setJobGroup("ponder-train", String.format("train round %d/%d, step %d", round, rounds, state.step), false);
+            long t0 = System.nanoTime();
+            RoundResult r = runRound(plan, state, k);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (r.failure != null) {
+                throw new TrainingDiverged(r.failure + "; stopped without saving this state; the last good checkpoint is "
+                        + (lastCheckpoint >= 0 ? "step " + lastCheckpoint + " in " + store.stepDir(lastCheckpoint)
+                        : "none (no checkpoint was written yet)"));
+            }
+            r.average();
+            long before = state.step;
+            state.step += k;
+            state.params = r.params;
+            state.optimizerState = r.optimizerState;
+            state.cursors = new ArrayList<>(r.cursors.values());
+            tokensThisRun += r.tokens;
+            double elapsed = (System.nanoTime() - startNanos) / 1e9;
+            double tokPerS = tokensThisRun / Math.max(1e-9, elapsed);
+            for (int j = 0; j < k; j++) {
+                long step = before + j + 1;
+                lastLoss = r.ceLoss[j] / r.replicas;
+                if (step % settings.logEvery() == 0 || step == settings.steps()) {
+                    metrics.append(stepRecord(step, r, j, tokPerS, before, k));
+                }
+            }
+            if (crossed(before, state.step, settings.evalEvery())) {
+                Evaluator.Totals v = Evaluator.evaluate(sc, plan, state.params, Manifest.VAL, evalWindows());
+                metrics.append(Map.of("step", state.step, "val_loss", v.loss(), "val_ppl", v.perplexity()));
+                console.printf("eval step %d: val loss %.4f ppl %.2f%n", state.step, v.loss(), v.perplexity());
+            }
+            progress(state.step, lastLoss, r.lr[k - 1], tokPerS, elapsed, state.step - startStep, seconds);
+            if (crossed(before, state.step, settings.checkpointEvery()) || state.step == settings.steps()) {
+                store.write(state.toCheckpoint(config.nested(), provenance, reference.params().specs()));
+                store.prune(settings.keepCheckpoints());
+                lastCheckpoint = state.step;
+                metrics.flush();
+            }
+        }
+        metrics.flush();
+        sc.setJobGroup("ponder-train", "final validation", false);
+        Evaluator.Totals val = Evaluator.evaluate(sc, plan, state.params, Manifest.VAL, evalWindows());
+        double elapsed = (System.nanoTime() - startNanos) / 1e9;
+        return new Summary(runDir.toString(), state.step, lastLoss, val, tokensThisRun / Math.max(1e-9, elapsed));
+    }
+
+    private long evalWindows() {
+        return (long) settings.evalBatches() * settings.batchSize();
+    }
+
+    private static boolean crossed(long before, long after, int every) {
+        return every > 0 && after / every > before / every;
+    }
+
+    private RoundResult runRound(TrainPlan plan, RunState state, int k) {
+        RoundInput in = new RoundInput(state.step, k, state.params, state.optimizerState, state.cursors);
+        Broadcast<RoundInput> b = sc.broadcast(in);
+        List<Integer> workers = new ArrayList<>();
+        for (int p = 0; p < settings.workers(); p++) {
+            workers.add(p);
+        }
+        try {
+            return sc.parallelize(workers, workers.size())
+                    .mapPartitionsWithIndex((p, it) -> PartitionTrainer.run(plan, b.value(), p), false)
+                    .treeReduce(RoundResult::merge);
+        } finally {
+            b.destroy();
+        }
+    }
+
+    private Map<String, Object> stepRecord(long step, RoundResult r, int j, double tokPerS, long roundStart, int k) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        double ce = r.ceLoss[j] / r.replicas;
+        m.put("step", step);
+        m.put("loss", ce);
+        m.put("ppl", Math.exp(ce));
+        m.put("aux_loss", r.auxLoss[j] / r.replicas);
+        m.put("lr", r.lr[j]);
+        m.put("grad_norm", r.gradNorm[j] / r.replicas);
+        m.put("tokens_per_s", tokPerS);
+        m.put("tokens_seen", step * (long) settings.batchSize() * settings.seqLen() * settings.workers());
+        m.put("round_start_step", roundStart);
+        m.put("local_steps", k);
+        return m;
+    }
+
+    private void progress(long step, double loss, double lr, double tokPerS, double elapsed, long stepsThisRun,
+            double roundSeconds) {
+        double perStep = elapsed / Math.max(1, stepsThisRun);
+        long eta = Math.round(perStep * (settings.steps() - step));
+        console.printf("step %d/%d  loss %.4f  lr %.2e  %.0f tok/s  round %.2fs  ETA %dm%02ds%n", step, settings.steps(),
+                loss, lr, tokPerS, roundSeconds, eta / 60, eta % 60);
+    }
+
+    private void checkCompatible(Manifest m) {
+        if (modelConfig.vocabSize() < m.vocabSize()) {
+            throw new IllegalArgumentException("model.vocab_size: expected >= the data's vocabulary " + m.vocabSize()
+                    + " (" + settings.dataPath() + "), found " + modelConfig.vocabSize());
+        }
+        if (settings.seqLen() > m.seqLen()) {
+            throw new IllegalArgumentException("train.seq_len: expected <= the data's seq_len " + m.seqLen() + " ("
+                    + settings.dataPath() + "), found " + settings.seqLen());
+        }
+        if (settings.seqLen() > modelConfig.contextLength()) {
+            throw new IllegalArgumentException("train.seq_len: expected <= model.context_length "
+                    + modelConfig.contextLength() + ", found " + settings.seqLen());
+        }
+    }
+
+    private RunState resumeOrStart(CheckpointStore store, LanguageModel reference, ShardDataset data) {
+        Optional<CheckpointData> latest = store.loadLatest(w -> console.println("warning: " + w));
+        if (latest.isPresent()) {
+            CheckpointData c = latest.get();
+            Object savedModel = RunState.configOf(c).get("model");
+            if (!ModelConfig.fromMap(castMap(savedModel)).equals(modelConfig)) {
+                throw new IllegalArgumentException("run dir " + runDir + " holds a checkpoint (step " + c.step()
+                        + ") of a different model: expected model " + savedModel + ", found " + modelConfig.toMap());
+            }
+            RunState s = RunState.fromCheckpoint(c);
+            if (s.cursors.isEmpty()) { // written by `ponder init`, before any data was assigned
+                s.cursors = startCursors(data);
+            }
+            if (s.cursors.size() != settings.workers()) {
+                throw new IllegalArgumentException("train.workers: the checkpoint at step " + c.step() + " was written by "
+                        + s.cursors.size() + " workers, found " + settings.workers());
+            }
+            if (s.params.length != reference.params().size()) {
+                throw new IllegalStateException("checkpoint step " + c.step() + ": expected " + reference.params().size()
+                        + " parameters, found " + s.params.length);
+            }
+            console.printf("resuming %s from step %d%n", runDir, c.step());
+            return s;
+        }
+        console.printf("starting %s: %s model, %d parameters, %d workers x batch %d x %d tokens%n", runDir,
+                modelConfig.family(), reference.params().size(), settings.workers(), settings.batchSize(),
+                settings.seqLen());
+        return freshState(reference, startCursors(data));
+    }
+
+    private RunState freshState(LanguageModel reference, List<Cursor> cursors) {
+        LocalTrainer fresh = new LocalTrainer(reference, settings.adam(), settings.schedule(), settings.gradClip());
+        return new RunState(0, reference.params().paramsToArray(), new float[fresh.optimizerStateSize()], cursors);
+    }
+
+    private List<Cursor> startCursors(ShardDataset data) {
+        List<Cursor> cursors = new ArrayList<>();
+        for (int p = 0; p < settings.workers(); p++) {
+            cursors.add(WindowStream.startOf(data, Manifest.TRAIN, p));
+        }
+        return cursors;
+    }
+
+    /** `ponder init`: a committed step-0 checkpoint of the freshly initialised model in the run dir. */
+    public Path writeInitialCheckpoint() {
+        CheckpointStore store = new CheckpointStore(runDir, conf);
+        if (!store.committedSteps().isEmpty()) {
+            throw new IllegalArgumentException("--out " + runDir + ": already holds checkpoints (steps "
+                    + store.committedSteps() + "); expected an empty run directory");
+        }
+        LanguageModel model = ModelFactory.create(modelConfig, settings.seed());
+        RunState s = freshState(model, List.of());
+        HadoopFiles.writeString(new Path(runDir, "config.json"), config.toJson(), conf);
+        return store.write(s.toCheckpoint(config.nested(), Provenance.describe(sc.version(), sc.master()),
+                model.params().specs()));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> castMap(Object o) {
+        if (!(o instanceof Map)) {
+            throw new IllegalStateException("checkpoint config has no model section");
+        }
+        return (Map<String, Object>) o;
+    }
+}

@@ -1,0 +1,37 @@
+package dev.ponder.spark.train;
+
+import dev.ponder.core.model.LanguageModel;
+import dev.ponder.core.model.ModelConfig;
+import dev.ponder.core.model.ModelFactory;
+import dev.ponder.core.train.LocalTrainer;
+import dev.ponder.prep.shard.ShardDataset;
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Everything an executor needs besides the round's broadcast: small and immutable, the only
+ * object Spark closures capture. The model config travels as its key map (rebuilt and
+ * re-validated on the executor).
+ */
+public record TrainPlan(LinkedHashMap<String, Object> model, TrainSettings train, ShardDataset data)
+        implements Serializable {
+
+    public static TrainPlan of(ModelConfig model, TrainSettings train, ShardDataset data) {
+        return new TrainPlan(new LinkedHashMap<>(model.toMap()), train, data);
+    }
+
+    public ModelConfig modelConfig() {
+        return ModelConfig.fromMap(model);
+    }
+
+    public Map<String, Object> modelMap() {
+        return model;
+    }
+
+    /** A replica with the plan's architecture; its initial weights are replaced by the broadcast ones. */
+    public LocalTrainer newTrainer() {
+        LanguageModel m = ModelFactory.create(modelConfig(), train.seed());
+        return new LocalTrainer(m, train.adam(), train.schedule(), train.gradClip());
+    }
+}
