@@ -169,7 +169,7 @@ public final class BpeTokenizer implements Serializable {
 
   /** Merges one word with the small (scan) or large (heap) algorithm, for cross-checking. */
   int[] mergeWordForTest(byte[] word, boolean heap) {
-    return new WordEncoder(compiled()).mergeWord(word, 0, word.length, heap);
+    return new WordEncoder(compiled().tables).mergeWord(word, 0, word.length, heap);
   }
 
   private void checkId(int id) {
@@ -190,13 +190,29 @@ public final class BpeTokenizer implements Serializable {
 
   /** Lookup structures derived from the fields; never serialized. */
   static final class Compiled {
+    final Tables tables;
+    /**
+     * One encoder (and word cache) per thread. The encoders reference only {@link Tables}, not
+     * this ThreadLocal, so once the tokenizer is unreachable its caches can be collected even
+     * from the long-lived task threads of a Spark executor.
+     */
+    final ThreadLocal<WordEncoder> encoders;
+
+    Compiled(BpeTokenizer t) {
+      Tables tables = new Tables(t);
+      this.tables = tables;
+      this.encoders = ThreadLocal.withInitial(() -> new WordEncoder(tables));
+    }
+  }
+
+  /** What encoding looks up: byte -> id, pair -> rank, rank -> id. */
+  static final class Tables {
     final int[] byteToId = new int[256];
     final LongIntMap rankOf; // (left, right) -> rank
     final int[] mergeResult;
     final java.util.Map<WordBytes, Integer> wholeWords; // only with ignore_merges
-    final ThreadLocal<WordEncoder> encoders;
 
-    Compiled(BpeTokenizer t) {
+    Tables(BpeTokenizer t) {
       java.util.Arrays.fill(byteToId, -1);
       for (int id = 0; id < t.tokens.length; id++) {
         if (t.tokens[id].length == 1 && byteToId[t.tokens[id][0] & 0xFF] < 0) {
@@ -232,7 +248,6 @@ public final class BpeTokenizer implements Serializable {
       } else {
         wholeWords = null;
       }
-      encoders = ThreadLocal.withInitial(() -> new WordEncoder(this));
     }
   }
 }

@@ -19,7 +19,7 @@ final class WordEncoder implements PreTokenizer.WordSink {
   private static final int CACHE_MAX_ENTRIES = CACHE_SLOTS / 2;
 
   private final PreTokenizer preTokenizer = new PreTokenizer();
-  private final BpeTokenizer.Compiled model;
+  private final BpeTokenizer.Tables model;
 
   private final byte[][] cacheKeys = new byte[CACHE_SLOTS][];
   private final int[][] cacheIds = new int[CACHE_SLOTS][];
@@ -33,11 +33,15 @@ final class WordEncoder implements PreTokenizer.WordSink {
 
   private BpeTokenizer.IntSink out;
 
-  WordEncoder(BpeTokenizer.Compiled model) {
+  WordEncoder(BpeTokenizer.Tables model) {
     this.model = model;
   }
 
   void encode(byte[] buf, int off, int len, BpeTokenizer.IntSink sink) {
+    if (out != null) { // a sink that encodes again on this thread: do not clobber our state
+      new WordEncoder(model).encode(buf, off, len, sink);
+      return;
+    }
     out = sink;
     try {
       preTokenizer.forEachWord(buf, off, len, this);

@@ -53,8 +53,8 @@ class BpeTrainerTest {
 
   @Test
   void overlappingPairsMergeLeftToRight() {
-    // "aaaaa" x1: a a = 4 -> [aa aa a]; then aa aa = 1 vs aa a = 1: tie, smaller ids (256, 97)
-    // is "aa"+"a"... ids: (256,256) vs (256,97): (256,97) is smaller, so "aaa" comes first.
+    // "aaaaa": (a, a) occurs 4 times -> [aa aa a]. Then (aa, aa) and (aa, a) occur once each;
+    // the tie goes to the smaller ids, (256, 97) < (256, 256), so "aaa" comes next.
     BpeTokenizer t = BpeTrainer.train(counts("aaaaa", 1), 258);
     assertEquals("aa", token(t, 256));
     assertEquals("aaa", token(t, 257));

@@ -104,6 +104,35 @@ class RoundTripTest {
   }
 
   @Test
+  void threadsSharingOneTokenizerGetTheSameIds() throws Exception {
+    // A Spark broadcast value is shared by an executor's task threads; caches are per thread.
+    BpeTokenizer bpe = Samples.europarl8192();
+    List<byte[]> lines = Samples.europarlLines().subList(0, 2000);
+    int[][] want = new int[lines.size()][];
+    for (int i = 0; i < want.length; i++) {
+      want[i] = bpe.encode(lines.get(i));
+    }
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<?>> futures = new java.util.ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        int shift = t * 500;
+        futures.add(pool.submit(() -> {
+          for (int k = 0; k < lines.size(); k++) {
+            int i = (k + shift) % lines.size();
+            assertArrayEquals(want[i], bpe.encode(lines.get(i)));
+          }
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : futures) {
+        f.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  @Test
   void veryLongWordsEncodeAndRoundTrip() {
     BpeTokenizer bpe = Samples.europarl8192();
     StringBuilder sb = new StringBuilder();
