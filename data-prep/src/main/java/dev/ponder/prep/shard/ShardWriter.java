@@ -3,6 +3,8 @@ package dev.ponder.prep.shard;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -26,6 +28,7 @@ public final class ShardWriter implements AutoCloseable {
     private final FixedSizeListVector list;
     private final IntVector items;
     private final ArrowFileWriter writer;
+    private final int[] pending; // [batchRows, window] ids of the batch being filled
     private int rowsInBatch;
     private long rows;
 
@@ -43,6 +46,7 @@ public final class ShardWriter implements AutoCloseable {
         this.root = VectorSchemaRoot.create(ShardSchema.of(window), allocator);
         this.list = (FixedSizeListVector) root.getVector(ShardSchema.COLUMN);
         this.items = (IntVector) list.getDataVector();
+        this.pending = new int[batchRows * window];
         this.writer = new ArrowFileWriter(root, null, Channels.newChannel(out));
         try {
             writer.start();
@@ -50,16 +54,11 @@ public final class ShardWriter implements AutoCloseable {
             close();
             throw new UncheckedIOException("cannot start Arrow file: " + e.getMessage(), e);
         }
-        resetBatch();
     }
 
     /** Appends one row: {@code window} ids from {@code tokens[off..off+window)}. */
     public void write(int[] tokens, int off) {
-        int base = rowsInBatch * window;
-        list.setNotNull(rowsInBatch);
-        for (int j = 0; j < window; j++) {
-            items.set(base + j, tokens[off + j]);
-        }
+        System.arraycopy(tokens, off, pending, rowsInBatch * window, window);
         rowsInBatch++;
         rows++;
         if (rowsInBatch == batchRows) {
@@ -71,17 +70,23 @@ public final class ShardWriter implements AutoCloseable {
         return rows;
     }
 
-    private void resetBatch() {
-        list.setInitialCapacity(batchRows);
-        list.allocateNew();
-        rowsInBatch = 0;
-    }
-
+    /**
+     * Moves the pending rows into the vectors in bulk: one copy of the ids into the data buffer
+     * and all-ones validity bitmaps (nothing is null), instead of a vector call per id.
+     */
     private void flushBatch() {
         if (rowsInBatch == 0) {
             return;
         }
-        items.setValueCount(rowsInBatch * window);
+        int n = rowsInBatch * window;
+        list.setInitialCapacity(rowsInBatch);
+        list.allocateNew();
+        ByteBuffer bytes = ByteBuffer.allocate(n * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asIntBuffer().put(pending, 0, n);
+        items.getDataBuffer().setBytes(0, bytes);
+        items.getValidityBuffer().setOne(0, (n + 7) / 8);
+        list.getValidityBuffer().setOne(0, (rowsInBatch + 7) / 8);
+        items.setValueCount(n);
         list.setValueCount(rowsInBatch);
         root.setRowCount(rowsInBatch);
         try {
@@ -90,7 +95,7 @@ public final class ShardWriter implements AutoCloseable {
             throw new UncheckedIOException("cannot write Arrow record batch: " + e.getMessage(), e);
         }
         root.clear();
-        resetBatch();
+        rowsInBatch = 0;
     }
 
     @Override
