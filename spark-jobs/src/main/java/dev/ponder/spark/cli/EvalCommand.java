@@ -9,6 +9,7 @@ import dev.ponder.spark.ckpt.CheckpointData;
 import dev.ponder.spark.ckpt.CheckpointStore;
 import dev.ponder.spark.config.ResolvedConfig;
 import dev.ponder.spark.train.Evaluator;
+import dev.ponder.spark.train.TrainDriver;
 import dev.ponder.spark.train.TrainPlan;
 import dev.ponder.spark.train.TrainSettings;
 import dev.ponder.spark.train.UnigramEntropy;
@@ -60,7 +61,9 @@ final class EvalCommand implements Callable<Integer> {
             ResolvedConfig cfg = RunConfigs.fromCheckpoint((Map<String, Object>) meta.get("config"), overrides,
                     checkpoint + " (meta.json)");
             ShardDataset ds = ShardDataset.open(data, sc.hadoopConfiguration());
-            TrainPlan plan = TrainPlan.of(ModelConfig.fromMap(cfg.section("model")), TrainSettings.from(cfg), ds);
+            TrainSettings settings = TrainSettings.from(cfg);
+            TrainPlan plan = TrainPlan.of(ModelConfig.fromMap(cfg.section("model")), settings, ds,
+                    TrainDriver.threadsPerTask(sc, settings));
             if (!split.equals(Manifest.TRAIN) && !split.equals(Manifest.VAL)) {
                 throw new IllegalArgumentException("--split: expected train or val, found " + split);
             }

@@ -35,6 +35,8 @@ public final class RunSchema {
                 .add("train.grad_clip", DOUBLE, 1.0, "clip the global gradient norm to this (0: off)")
                 .add("train.workers", INT, 1, "Spark partitions training in parallel (replicas averaged)")
                 .add("train.local_steps", INT, 1, "steps each worker takes between averaging rounds")
+                .add("train.threads_per_worker", INT, 0, "ND4J threads per training task (0: cores / tasks on a "
+                        + "local master, spark.task.cpus on a cluster)")
                 .add("train.checkpoint_every", INT, 50, "steps between checkpoints (0: only at the end)")
                 .add("train.keep_checkpoints", INT, 3, "committed checkpoints to keep")
                 .add("train.log_every", INT, 1, "steps between metric lines (rounded up to rounds)")

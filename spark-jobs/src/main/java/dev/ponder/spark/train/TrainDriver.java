@@ -52,7 +52,7 @@ public final class TrainDriver {
         }
         ShardDataset data = ShardDataset.open(settings.dataPath(), conf);
         checkCompatible(data.manifest());
-        TrainPlan plan = TrainPlan.of(modelConfig, settings, data);
+        TrainPlan plan = TrainPlan.of(modelConfig, settings, data, threadsPerTask(sc, settings));
         CheckpointStore store = new CheckpointStore(runDir, conf);
         LanguageModel reference = ModelFactory.create(modelConfig, settings.seed());
         RunState state = resumeOrStart(store, reference, data);
@@ -111,6 +111,10 @@ public final class TrainDriver {
         Evaluator.Totals val = Evaluator.evaluate(sc, plan, state.params, Manifest.VAL, evalWindows());
         double elapsed = (System.nanoTime() - startNanos) / 1e9;
         return new Summary(runDir.toString(), state.step, lastLoss, val, tokensThisRun / Math.max(1e-9, elapsed));
+    }
+
+    public static int threadsPerTask(JavaSparkContext sc, TrainSettings settings) {
+        return settings.threadsPerTask(sc.master(), sc.getConf().getInt("spark.task.cpus", 1));
     }
 
     private long evalWindows() {

@@ -3,6 +3,7 @@ package dev.ponder.spark.train;
 import dev.ponder.core.model.LanguageModel;
 import dev.ponder.core.model.ModelConfig;
 import dev.ponder.core.model.ModelFactory;
+import dev.ponder.core.train.ComputeThreads;
 import dev.ponder.core.train.LocalTrainer;
 import dev.ponder.prep.shard.ShardDataset;
 import java.io.Serializable;
@@ -14,11 +15,11 @@ import java.util.Map;
  * object Spark closures capture. The model config travels as its key map (rebuilt and
  * re-validated on the executor).
  */
-public record TrainPlan(LinkedHashMap<String, Object> model, TrainSettings train, ShardDataset data)
+public record TrainPlan(LinkedHashMap<String, Object> model, TrainSettings train, ShardDataset data, int threads)
         implements Serializable {
 
-    public static TrainPlan of(ModelConfig model, TrainSettings train, ShardDataset data) {
-        return new TrainPlan(new LinkedHashMap<>(model.toMap()), train, data);
+    public static TrainPlan of(ModelConfig model, TrainSettings train, ShardDataset data, int threads) {
+        return new TrainPlan(new LinkedHashMap<>(model.toMap()), train, data, threads);
     }
 
     public ModelConfig modelConfig() {
@@ -31,6 +32,7 @@ public record TrainPlan(LinkedHashMap<String, Object> model, TrainSettings train
 
     /** A replica with the plan's architecture; its initial weights are replaced by the broadcast ones. */
     public LocalTrainer newTrainer() {
+        ComputeThreads.apply(threads);
         LanguageModel m = ModelFactory.create(modelConfig(), train.seed());
         return new LocalTrainer(m, train.adam(), train.schedule(), train.gradClip());
     }

@@ -22,6 +22,7 @@ public record TrainSettings(
         double gradClip,
         int workers,
         int localSteps,
+        int threadsPerWorker,
         int checkpointEvery,
         int keepCheckpoints,
         int logEvery,
@@ -37,6 +38,10 @@ public record TrainSettings(
         positive("train.keep_checkpoints", keepCheckpoints);
         positive("train.log_every", logEvery);
         positive("train.eval_batches", evalBatches);
+        if (threadsPerWorker < 0) {
+            throw new IllegalArgumentException("config key train.threads_per_worker: expected >= 0, found "
+                    + threadsPerWorker);
+        }
         if (checkpointEvery < 0 || evalEvery < 0) {
             throw new IllegalArgumentException("train.checkpoint_every / train.eval_every: expected >= 0, found "
                     + checkpointEvery + " / " + evalEvery);
@@ -54,7 +59,7 @@ public record TrainSettings(
                 c.getInt("train.batch_size"), c.getInt("train.seq_len"), c.getDouble("train.lr"),
                 c.getDouble("train.min_lr_ratio"), c.getInt("train.warmup_steps"), c.getDouble("train.weight_decay"),
                 c.getDouble("train.beta1"), c.getDouble("train.beta2"), c.getDouble("train.eps"),
-                c.getDouble("train.grad_clip"), c.getInt("train.workers"), c.getInt("train.local_steps"),
+                c.getDouble("train.grad_clip"), c.getInt("train.workers"), c.getInt("train.local_steps"), c.getInt("train.threads_per_worker"),
                 c.getInt("train.checkpoint_every"), c.getInt("train.keep_checkpoints"), c.getInt("train.log_every"),
                 c.getInt("train.eval_every"), c.getInt("train.eval_batches"));
     }
@@ -65,6 +70,15 @@ public record TrainSettings(
 
     public LrSchedule schedule() {
         return new LrSchedule(lr, warmupSteps, steps, minLrRatio);
+    }
+
+    /** ND4J threads for each training task under {@code master} with {@code taskCpus} = spark.task.cpus. */
+    public int threadsPerTask(String master, int taskCpus) {
+        if (threadsPerWorker > 0) {
+            return threadsPerWorker;
+        }
+        return master.startsWith("local") ? dev.ponder.core.train.ComputeThreads.forLocalMaster(master, workers)
+                : Math.max(1, taskCpus);
     }
 
     public int window() {

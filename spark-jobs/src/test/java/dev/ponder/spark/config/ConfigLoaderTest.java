@@ -50,7 +50,7 @@ class ConfigLoaderTest {
         assertEquals(new java.util.TreeSet<>(dev.ponder.core.model.ModelConfig.KEYS), schemaKeys);
         ResolvedConfig c = load(YAML);
         assertEquals(16, dev.ponder.core.model.ModelConfig.fromMap(c.section("model")).dHead());
-        assertTrue(!c.asMap().containsKey("model.d_head"), "optional keys stay absent when not given");
+        assertTrue(!c.asMap().containsKey("model.rope_base"), "optional keys stay absent when not given");
     }
 
     @Test

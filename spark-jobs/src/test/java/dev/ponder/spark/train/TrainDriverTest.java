@@ -59,7 +59,7 @@ class TrainDriverTest {
     static LocalTrainer plainReplica(ResolvedConfig cfg, int slice, int slices, int steps) {
         TrainSettings s = TrainSettings.from(cfg);
         TrainPlan plan = TrainPlan.of(ModelConfig.fromMap(cfg.section("model")), s,
-                ShardDataset.open(data, new Configuration()));
+                ShardDataset.open(data, new Configuration()), 1);
         LocalTrainer t = plan.newTrainer();
         WindowStream stream = plan.data().stream(Manifest.TRAIN, slice, slices,
                 WindowStream.startOf(plan.data(), Manifest.TRAIN, slice));
