@@ -1,0 +1,45 @@
+package dev.ponder.core.model;
+
+import dev.ponder.core.params.ParamStore;
+
+/**
+ * A causal language model of any family. Token windows are row-major int arrays [B, T + 1]: the
+ * model reads [:, :T] and predicts [:, 1:]. Instances are not thread-safe (one per thread/task).
+ */
+public interface LanguageModel {
+    ModelConfig config();
+
+    /** The flat parameters and gradients with their named layout. */
+    ParamStore params();
+
+    /**
+     * Forward and backward over a batch of windows: accumulates ({@code +=}) the gradient of
+     * {@link StepStats#totalLoss()} (mean over the batch's tokens) into {@code params().grads()}.
+     * The caller zeroes gradients between optimizer steps.
+     */
+    StepStats forwardBackward(int[] tokens, int batch, int seqLenPlusOne);
+
+    /** Forward only: summed CE and token count, and the logits [B, T, V] when {@code withLogits}. */
+    EvalStats evaluate(int[] tokens, int batch, int seqLenPlusOne, boolean withLogits);
+
+    default EvalStats evaluate(int[] tokens, int batch, int seqLenPlusOne) {
+        return evaluate(tokens, batch, seqLenPlusOne, false);
+    }
+
+    /**
+     * Analytic forward multiply-adds per token at sequence length T, MODELS.md section 6 convention
+     * (every matmul, full T x T attention, routers; embedding and LM head excluded).
+     */
+    long analyticMacsPerToken(int seqLen);
+
+    /** Forward multiply-adds per token of the LM head (reported separately by the convention). */
+    long headMacsPerToken();
+
+    /**
+     * Training FLOPs per token for MFU: 6 x (forward MACs incl. the head) — 2 FLOPs per MAC and a
+     * backward costing twice the forward.
+     */
+    default double trainingFlopsPerToken(int seqLen) {
+        return 6.0 * (analyticMacsPerToken(seqLen) + headMacsPerToken());
+    }
+}

@@ -1,0 +1,197 @@
+package dev.ponder.core.model;
+
+import dev.ponder.core.nn.Activation;
+import dev.ponder.core.nn.Rope;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The model section of a configuration ({@code model.*} keys, snake_case as in the reference
+ * implementations). Validated on construction: an invalid config cannot exist, and every error names
+ * the key, what was expected and what was found. Build with {@link #builder()} or
+ * {@link #fromMap(Map)} (strict: unknown keys are errors); {@link #toMap()} round-trips.
+ *
+ * <p>Keys: family (dense | moe | moeut | sut | sharcs | mod), vocab_size, d_model, n_layers,
+ * n_heads, d_head (default d_model / n_heads), d_ff (default 4 d_model), activation (relu | gelu,
+ * default relu), rope_base (10000), rope_fraction (share of each head rotated, default 1.0; MoEUT
+ * uses 0.5), context_length (default 1024), tie_embeddings (false), bias (Linear biases in attention
+ * and FFN, false), head_bias (LM head bias, false).
+ */
+public record ModelConfig(
+        String family,
+        int vocabSize,
+        int dModel,
+        int nLayers,
+        int nHeads,
+        int dHead,
+        int dFf,
+        Activation activation,
+        double ropeBase,
+        double ropeFraction,
+        int contextLength,
+        boolean tieEmbeddings,
+        boolean bias,
+        boolean headBias) {
+
+    /** Families a config may name; {@link ModelFactory} says which are implemented. */
+    public static final List<String> FAMILIES = List.of("dense", "moe", "moeut", "sut", "sharcs", "mod");
+
+    /** Every accepted key, in canonical order. */
+    public static final List<String> KEYS = List.of("family", "vocab_size", "d_model", "n_layers", "n_heads",
+            "d_head", "d_ff", "activation", "rope_base", "rope_fraction", "context_length", "tie_embeddings",
+            "bias", "head_bias");
+
+    private static final Set<String> REQUIRED = Set.of("family", "vocab_size", "d_model", "n_layers", "n_heads");
+
+    public ModelConfig {
+        validate(family, vocabSize, dModel, nLayers, nHeads, dHead, dFf, activation, ropeBase, ropeFraction,
+                contextLength);
+    }
+
+    /** Rotated dims per head: floor(rope_fraction * d_head) rounded down to even. */
+    public int ropeDims() {
+        return Rope.rotatedDims(dHead, ropeFraction);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder pre-filled with this config's values. */
+    public Builder toBuilder() {
+        return new Builder().family(family).vocabSize(vocabSize).dModel(dModel).nLayers(nLayers).nHeads(nHeads)
+                .dHead(dHead).dFf(dFf).activation(activation).ropeBase(ropeBase).ropeFraction(ropeFraction)
+                .contextLength(contextLength).tieEmbeddings(tieEmbeddings).bias(bias).headBias(headBias);
+    }
+
+    /** Parses the {@code model.*} map (values: numbers, booleans or strings). Unknown keys are errors. */
+    public static ModelConfig fromMap(Map<String, ?> m) {
+        for (String k : m.keySet()) {
+            if (!KEYS.contains(k)) {
+                throw new IllegalArgumentException("model." + k + ": unknown key; expected one of " + KEYS);
+            }
+        }
+        for (String k : REQUIRED) {
+            if (!m.containsKey(k)) {
+                throw new IllegalArgumentException("model." + k + ": required key is missing");
+            }
+        }
+        Builder b = builder()
+                .family(ConfigValues.string(m, "family"))
+                .vocabSize(ConfigValues.integer(m, "vocab_size"))
+                .dModel(ConfigValues.integer(m, "d_model"))
+                .nLayers(ConfigValues.integer(m, "n_layers"))
+                .nHeads(ConfigValues.integer(m, "n_heads"));
+        if (m.containsKey("d_head")) b.dHead(ConfigValues.integer(m, "d_head"));
+        if (m.containsKey("d_ff")) b.dFf(ConfigValues.integer(m, "d_ff"));
+        if (m.containsKey("activation")) {
+            try {
+                b.activation(Activation.parse(ConfigValues.string(m, "activation")));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("model." + e.getMessage(), e);
+            }
+        }
+        if (m.containsKey("rope_base")) b.ropeBase(ConfigValues.real(m, "rope_base"));
+        if (m.containsKey("rope_fraction")) b.ropeFraction(ConfigValues.real(m, "rope_fraction"));
+        if (m.containsKey("context_length")) b.contextLength(ConfigValues.integer(m, "context_length"));
+        if (m.containsKey("tie_embeddings")) b.tieEmbeddings(ConfigValues.bool(m, "tie_embeddings"));
+        if (m.containsKey("bias")) b.bias(ConfigValues.bool(m, "bias"));
+        if (m.containsKey("head_bias")) b.headBias(ConfigValues.bool(m, "head_bias"));
+        return b.build();
+    }
+
+    /** All keys with resolved values (defaults filled in), for manifests and provenance. */
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("family", family);
+        m.put("vocab_size", vocabSize);
+        m.put("d_model", dModel);
+        m.put("n_layers", nLayers);
+        m.put("n_heads", nHeads);
+        m.put("d_head", dHead);
+        m.put("d_ff", dFf);
+        m.put("activation", activation.name().toLowerCase(Locale.ROOT));
+        m.put("rope_base", ropeBase);
+        m.put("rope_fraction", ropeFraction);
+        m.put("context_length", contextLength);
+        m.put("tie_embeddings", tieEmbeddings);
+        m.put("bias", bias);
+        m.put("head_bias", headBias);
+        return m;
+    }
+
+    private static void validate(String family, int vocabSize, int dModel, int nLayers, int nHeads, int dHead,
+                                 int dFf, Activation activation, double ropeBase, double ropeFraction,
+                                 int contextLength) {
+        if (family == null || !FAMILIES.contains(family)) {
+            throw new IllegalArgumentException("model.family: expected one of " + FAMILIES + ", found " + family);
+        }
+        atLeast("vocab_size", vocabSize, 2);
+        atLeast("d_model", dModel, 1);
+        atLeast("n_layers", nLayers, 1);
+        atLeast("n_heads", nHeads, 1);
+        atLeast("d_head", dHead, 1);
+        atLeast("d_ff", dFf, 1);
+        atLeast("context_length", contextLength, 1);
+        if (activation == null) {
+            throw new IllegalArgumentException("model.activation: expected relu or gelu, found null");
+        }
+        if (!(ropeBase > 1) || Double.isInfinite(ropeBase)) {
+            throw new IllegalArgumentException("model.rope_base: expected a finite number > 1, found " + ropeBase);
+        }
+        if (!(ropeFraction >= 0 && ropeFraction <= 1)) {
+            throw new IllegalArgumentException("model.rope_fraction: expected a value in [0, 1], found " + ropeFraction);
+        }
+    }
+
+    private static void atLeast(String key, int value, int min) {
+        if (value < min) {
+            throw new IllegalArgumentException("model." + key + ": expected an integer >= " + min + ", found " + value);
+        }
+    }
+
+    /** Fluent construction; {@link #build()} fills derived defaults and validates. */
+    public static final class Builder {
+        private String family = "dense";
+        private int vocabSize;
+        private int dModel;
+        private int nLayers;
+        private int nHeads;
+        private int dHead;
+        private int dFf;
+        private Activation activation = Activation.RELU;
+        private double ropeBase = 10000.0;
+        private double ropeFraction = 1.0;
+        private int contextLength = 1024;
+        private boolean tieEmbeddings;
+        private boolean bias;
+        private boolean headBias;
+
+        public Builder family(String v) { family = v; return this; }
+        public Builder vocabSize(int v) { vocabSize = v; return this; }
+        public Builder dModel(int v) { dModel = v; return this; }
+        public Builder nLayers(int v) { nLayers = v; return this; }
+        public Builder nHeads(int v) { nHeads = v; return this; }
+        /** 0 means d_model / n_heads. */
+        public Builder dHead(int v) { dHead = v; return this; }
+        /** 0 means 4 * d_model. */
+        public Builder dFf(int v) { dFf = v; return this; }
+        public Builder activation(Activation v) { activation = v; return this; }
+        public Builder ropeBase(double v) { ropeBase = v; return this; }
+        public Builder ropeFraction(double v) { ropeFraction = v; return this; }
+        public Builder contextLength(int v) { contextLength = v; return this; }
+        public Builder tieEmbeddings(boolean v) { tieEmbeddings = v; return this; }
+        public Builder bias(boolean v) { bias = v; return this; }
+        public Builder headBias(boolean v) { headBias = v; return this; }
+
+        public ModelConfig build() {
+            int dh = dHead == 0 && nHeads > 0 ? dModel / nHeads : dHead;
+            int ff = dFf == 0 ? 4 * dModel : dFf;
+            return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, dh, ff, activation, ropeBase,
+                    ropeFraction, contextLength, tieEmbeddings, bias, headBias);
+        }
+    }
+}

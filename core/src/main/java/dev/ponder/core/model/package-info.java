@@ -1,0 +1,8 @@
+/**
+ * Model families as wirings of the generic blocks in {@code nn}: the validated
+ * {@link dev.ponder.core.model.ModelConfig}, the {@link dev.ponder.core.model.LanguageModel}
+ * interface every family implements, {@link dev.ponder.core.model.ModelFactory}, the analytic
+ * {@link dev.ponder.core.model.FlopCount}, and the dense pre-LN baseline
+ * ({@link dev.ponder.core.model.DenseLm}, MODELS.md section 0).
+ */
+package dev.ponder.core.model;

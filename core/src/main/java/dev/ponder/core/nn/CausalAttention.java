@@ -1,0 +1,85 @@
+package dev.ponder.core.nn;
+
+import dev.ponder.core.params.Init;
+import dev.ponder.core.params.Param;
+import dev.ponder.core.params.ParamRegistry;
+import dev.ponder.core.tensor.Ops;
+import dev.ponder.core.tensor.Shapes;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Causal multi-head self-attention on x [B*T, d] with H heads of width dh (H*dh need not equal d:
+ * the dense 44M control has d 412 and 10 heads of 41).
+ *
+ * <p>Parameters "{name}.q.weight", "{name}.k.weight", "{name}.v.weight" [H*dh, d] are registered
+ * consecutively and used as one stacked [3*H*dh, d] matrix, so the three projections are one gemm;
+ * "{name}.o.weight" is [d, H*dh]. Optional biases likewise. Steps:
+ * qkv = x Wqkv^T; split heads with one permute copy; RoPE on q and k; the batched attention core;
+ * merge heads with one permute copy; out = merged Wo^T.
+ */
+public final class CausalAttention {
+    private final String name;
+    private final int dim;
+    private final int heads;
+    private final int headDim;
+    private final Linear qkv;
+    private final Linear out;
+    private final Rope rope;
+    private final CausalSoftmaxAttention core = new CausalSoftmaxAttention();
+
+    public CausalAttention(ParamRegistry reg, String name, int dim, int heads, int headDim, Rope rope,
+                           boolean withBias, Init qkvInit, Init outInit) {
+        this.name = name;
+        this.dim = dim;
+        this.heads = heads;
+        this.headDim = headDim;
+        this.rope = rope;
+        int hd = heads * headDim;
+        List<String> parts = List.of(name + ".q", name + ".k", name + ".v");
+        Param w = reg.addStack(name + ".qkv.weight", parts.stream().map(p -> p + ".weight").toList(),
+                qkvInit, true, hd, dim);
+        Param b = withBias ? reg.addStack(name + ".qkv.bias", parts.stream().map(p -> p + ".bias").toList(),
+                Init.zeros(), false, hd) : null;
+        this.qkv = new Linear(name + ".qkv", w, b);
+        this.out = new Linear(reg, name + ".o", hd, dim, withBias, outInit);
+    }
+
+    /** Everything backward needs; the arrays belong to the step. */
+    public record Saved(Linear.Saved qkv, CausalSoftmaxAttention.Saved core, Linear.Saved out, int batch, int seqLen) {}
+
+    /** x [B*T, d] -> [B*T, d]. */
+    public Fwd<Saved> forward(INDArray x, int b, int t) {
+        Shapes.require(x, name + " input", (long) b * t, dim);
+        Fwd<Linear.Saved> proj = qkv.forward(x);                       // [B*T, d] x [d, 3*H*dh] -> [B*T, 3*H*dh]
+        INDArray split = Nd4j.createUninitialized(x.dataType(), 3, b, heads, t, headDim);
+        Ops.permuteInto(proj.out().reshape(b, t, 3, heads, headDim), split, 2, 0, 3, 1, 4); // -> [3, B, H, T, dh]
+        INDArray qk = split.get(NDArrayIndex.interval(0, 2)).reshape(2L * b * heads, t, headDim);
+        rope.forwardInPlace(qk);                                       // q and k together: [2*B*H, T, dh]
+        INDArray byHead = split.reshape(3, (long) b * heads, t, headDim);
+        Fwd<CausalSoftmaxAttention.Saved> att = core.forward(
+                byHead.slice(0), byHead.slice(1), byHead.slice(2), 1.0 / Math.sqrt(headDim)); // -> [B*H, T, dh]
+        INDArray merged = Nd4j.createUninitialized(x.dataType(), b, t, heads, headDim);
+        Ops.permuteInto(att.out().reshape(b, heads, t, headDim), merged, 0, 2, 1, 3); // -> [B, T, H, dh]
+        Fwd<Linear.Saved> o = out.forward(merged.reshape((long) b * t, (long) heads * headDim)); // -> [B*T, d]
+        return new Fwd<>(o.out(), new Saved(proj.saved(), att.saved(), o.saved(), b, t));
+    }
+
+    /** dy [B*T, d] -> dx [B*T, d]; accumulates all projection gradients. */
+    public INDArray backward(Saved s, INDArray dy) {
+        int b = s.batch();
+        int t = s.seqLen();
+        INDArray dMerged = out.backward(s.out(), dy);                  // [B*T, H*dh]
+        INDArray dO = Nd4j.createUninitialized(dy.dataType(), b, heads, t, headDim);
+        Ops.permuteInto(dMerged.reshape(b, t, heads, headDim), dO, 0, 2, 1, 3); // -> [B, H, T, dh]
+        INDArray dSplit = Nd4j.createUninitialized(dy.dataType(), 3, (long) b * heads, t, headDim);
+        core.backward(s.core(), dO.reshape((long) b * heads, t, headDim),
+                dSplit.slice(0), dSplit.slice(1), dSplit.slice(2));
+        rope.backwardInPlace(dSplit.get(NDArrayIndex.interval(0, 2)).reshape(2L * b * heads, t, headDim));
+        INDArray dProj = Nd4j.createUninitialized(dy.dataType(), b, t, 3, heads, headDim);
+        Ops.permuteInto(dSplit.reshape(3, b, heads, t, headDim), dProj, 1, 3, 0, 2, 4); // -> [B, T, 3, H, dh]
+        return qkv.backward(s.qkv(), dProj.reshape((long) b * t, 3L * heads * headDim));
+    }
+}

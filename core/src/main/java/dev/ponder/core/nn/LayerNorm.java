@@ -1,0 +1,70 @@
+package dev.ponder.core.nn;
+
+import dev.ponder.core.params.Init;
+import dev.ponder.core.params.Param;
+import dev.ponder.core.params.ParamRegistry;
+import dev.ponder.core.tensor.Shapes;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * y = (x - mean) / sqrt(var + eps) * weight + bias over the last dimension of x [N, d]
+ * (biased variance, eps 1e-5: PyTorch's LayerNorm). Written with a few whole-array ops rather
+ * than ND4J's layer_norm op, whose epsilon handling is not PyTorch's.
+ */
+public final class LayerNorm {
+    public static final double DEFAULT_EPS = 1e-5;
+
+    private final String name;
+    private final Param weight;
+    private final Param bias;
+    private final int dim;
+    private final double eps;
+
+    /** Registers "{name}.weight" (ones) and "{name}.bias" (zeros), both [d], without weight decay. */
+    public LayerNorm(ParamRegistry reg, String name, int dim) {
+        this(reg, name, dim, DEFAULT_EPS);
+    }
+
+    public LayerNorm(ParamRegistry reg, String name, int dim, double eps) {
+        this.name = name;
+        this.dim = dim;
+        this.eps = eps;
+        this.weight = reg.add(name + ".weight", Init.ones(), false, dim);
+        this.bias = reg.add(name + ".bias", Init.zeros(), false, dim);
+    }
+
+    /** The normalised input and the reciprocal standard deviation per row. */
+    public record Saved(INDArray xhat, INDArray rstd) {}
+
+    /** x [N, d] -> y [N, d] (x is not modified). */
+    public Fwd<Saved> forward(INDArray x) {
+        Shapes.requireCols(x, name + " input", dim);
+        INDArray mean = x.mean(true, 1);                                  // [N, 1]
+        INDArray xhat = x.subColumnVector(mean);                          // [N, d] centred
+        INDArray var = xhat.mul(xhat).mean(true, 1);                      // [N, 1]
+        INDArray rstd = Transforms.pow(var.addi(eps), -0.5, false);       // [N, 1]
+        xhat.muliColumnVector(rstd);                                      // [N, d] normalised
+        INDArray y = xhat.mulRowVector(weight.value()).addiRowVector(bias.value());
+        return new Fwd<>(y, new Saved(xhat, rstd));
+    }
+
+    /**
+     * dy [N, d] -> dx [N, d]:
+     * dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * weight;
+     * dweight += sum_rows(dy * xhat), dbias += sum_rows(dy).
+     */
+    public INDArray backward(Saved s, INDArray dy) {
+        Shapes.requireCols(dy, name + " output gradient", dim);
+        INDArray xhat = s.xhat();
+        bias.grad().addi(dy.sum(0));
+        INDArray dyXhat = dy.mul(xhat);                                   // [N, d]
+        weight.grad().addi(dyXhat.sum(0));
+        INDArray g = dy.mulRowVector(weight.value());                     // [N, d]
+        INDArray meanG = g.mean(true, 1);                                 // [N, 1]
+        INDArray meanGx = dyXhat.assign(g).muli(xhat).mean(true, 1);      // [N, 1]
+        g.subiColumnVector(meanG);
+        g.subi(xhat.mulColumnVector(meanGx));
+        return g.muliColumnVector(s.rstd());
+    }
+}

@@ -1,0 +1,120 @@
+package dev.ponder.core.nn;
+
+import dev.ponder.core.tensor.Shapes;
+import dev.ponder.core.tensor.StepWorkspace;
+import java.util.HashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Rotary position embedding, rotate-half convention (GPT-NeoX / MoEUT): on the first
+ * {@code rotDims} dims of each head, with h = rotDims/2 and theta_i = base^(-2i/rotDims),
+ * out[i] = x[i] cos(t theta_i) - x[i+h] sin(t theta_i), out[i+h] = x[i+h] cos + x[i] sin;
+ * dims >= rotDims pass through (MoEUT rotates half of each head, the dense model all of it).
+ *
+ * <p>As a whole-array formula: out = x * C + swap(x * S), where swap exchanges the two halves and
+ * C, S are [T * dh] tables (C = 1, S = 0 on pass-through dims). The backward is the same formula
+ * with -S (the rotation is orthogonal). Positions are 0..T-1 within each sequence.
+ *
+ * <p>Holds only constant tables (cached per length and dtype, outside any workspace); no
+ * activations.
+ */
+public final class Rope {
+    private final int headDim;
+    private final int rotDims;
+    private final double base;
+    private final Map<String, INDArray[]> tables = new HashMap<>();
+
+    public Rope(int headDim, int rotDims, double base) {
+        if (rotDims < 0 || rotDims > headDim || rotDims % 2 != 0) {
+            throw new IllegalArgumentException("rope: expected an even number of rotated dims in [0, " + headDim
+                    + "], found " + rotDims);
+        }
+        this.headDim = headDim;
+        this.rotDims = rotDims;
+        this.base = base;
+    }
+
+    /** The rotated dims of a head: floor(fraction * headDim) rounded down to even (MoEUT's rule). */
+    public static int rotatedDims(int headDim, double fraction) {
+        int n = (int) (fraction * headDim);
+        return n - n % 2;
+    }
+
+    public int rotDims() {
+        return rotDims;
+    }
+
+    /** Rotates x [M, T, dh] (c-order, contiguous; position = index along dim 1) in place. */
+    public void forwardInPlace(INDArray x) {
+        apply(x, false);
+    }
+
+    /** Applies the transposed rotation to a gradient dx [M, T, dh] in place. */
+    public void backwardInPlace(INDArray dx) {
+        apply(dx, true);
+    }
+
+    private void apply(INDArray x, boolean transpose) {
+        if (rotDims == 0) {
+            return;
+        }
+        Shapes.requireContiguous(x, "rope input");
+        if (x.rank() != 3 || x.size(2) != headDim) {
+            throw new IllegalArgumentException("rope input: expected [M, T, " + headDim + "], found "
+                    + java.util.Arrays.toString(x.shape()));
+        }
+        long m = x.size(0);
+        int t = (int) x.size(1);
+        INDArray[] tab = tables(t, x.dataType());
+        INDArray flat = x.reshape(m, (long) t * headDim);                 // [M, T*dh] view
+        INDArray tmp = flat.mulRowVector(transpose ? tab[2] : tab[1]);     // x * S
+        flat.muliRowVector(tab[0]);                                       // x * C
+        int h = rotDims / 2;
+        INDArray xr = x.reshape(m * t, headDim);                          // [M*T, dh] view
+        INDArray tr = tmp.reshape(m * t, headDim);
+        INDArrayIndex all = NDArrayIndex.all();
+        xr.get(all, NDArrayIndex.interval(0, h)).addi(tr.get(all, NDArrayIndex.interval(h, 2 * h)));
+        xr.get(all, NDArrayIndex.interval(h, 2 * h)).addi(tr.get(all, NDArrayIndex.interval(0, h)));
+    }
+
+    /** {C, S_forward, S_backward}, each [T * dh]. */
+    private INDArray[] tables(int t, DataType dtype) {
+        return tables.computeIfAbsent(t + ":" + dtype, k -> buildTables(t, dtype));
+    }
+
+    private INDArray[] buildTables(int t, DataType dtype) {
+        int h = rotDims / 2;
+        double[] c = new double[t * headDim];
+        double[] sf = new double[t * headDim];
+        for (int pos = 0; pos < t; pos++) {
+            int row = pos * headDim;
+            for (int i = 0; i < headDim; i++) {
+                c[row + i] = 1.0;
+            }
+            for (int i = 0; i < h; i++) {
+                double angle = pos * Math.pow(base, -2.0 * i / rotDims);
+                c[row + i] = Math.cos(angle);
+                c[row + i + h] = Math.cos(angle);
+                // out[i+h] += (x*S)[i] must be +x[i] sin; out[i] += (x*S)[i+h] must be -x[i+h] sin.
+                sf[row + i] = Math.sin(angle);
+                sf[row + i + h] = -Math.sin(angle);
+            }
+        }
+        double[] sb = new double[sf.length];
+        for (int i = 0; i < sf.length; i++) {
+            sb[i] = -sf[i];
+        }
+        try (MemoryWorkspace ignored = StepWorkspace.outside()) {
+            return new INDArray[] {
+                    Nd4j.createFromArray(c).castTo(dtype),
+                    Nd4j.createFromArray(sf).castTo(dtype),
+                    Nd4j.createFromArray(sb).castTo(dtype)};
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.ponder.core.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ponder.core.GradCheck;
+import dev.ponder.core.params.Init;
+import dev.ponder.core.params.ParamRegistry;
+import dev.ponder.core.params.ParamStore;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+class CausalAttentionTest {
+    private static final int B = 2;
+    private static final int T = 5;
+    private static final int D = 6;
+    private static final int H = 2;
+    private static final int DH = 4;
+
+    private record Setup(CausalAttention attn, ParamStore store) {}
+
+    private static Setup setup(boolean bias, int rot, DataType dtype) {
+        ParamRegistry reg = new ParamRegistry();
+        CausalAttention attn = new CausalAttention(reg, "attn", D, H, DH, new Rope(DH, rot, 10000), bias,
+                Init.normal(0.6), Init.normal(0.6));
+        ParamStore store = reg.build(dtype, 42);
+        return new Setup(attn, store);
+    }
+
+    @Test
+    void fastPathMatchesLoopReference() {
+        for (int rot : new int[] {4, 2, 0}) {
+            Setup s = setup(false, rot, DataType.DOUBLE);
+            INDArray x = GradCheck.random(9, B * T, D).muli(2);
+            INDArray fast = s.attn().forward(x, B, T).out();
+            double[][] ref = AttentionReference.forward(x.toDoubleMatrix(), B, T, H, DH,
+                    s.store().value("attn.q.weight").toDoubleMatrix(), s.store().value("attn.k.weight").toDoubleMatrix(),
+                    s.store().value("attn.v.weight").toDoubleMatrix(), s.store().value("attn.o.weight").toDoubleMatrix(),
+                    rot, 10000);
+            for (int i = 0; i < B * T; i++) {
+                for (int c = 0; c < D; c++) {
+                    assertEquals(ref[i][c], fast.getDouble(i, c), 1e-12, "rot " + rot + " row " + i + " col " + c);
+                }
+            }
+        }
+    }
+
+    @Test
+    void gradientsMatchFiniteDifferences() {
+        Setup s = setup(true, 2, DataType.DOUBLE);
+        GradCheck.randomizeParams(s.store(), 8, 0.6);
+        INDArray x = GradCheck.random(1, B * T, D);
+        INDArray r = GradCheck.random(2, B * T, D);
+        INDArray rCopy = r.dup();
+        INDArray dx = s.attn().backward(s.attn().forward(x, B, T).saved(), r);
+        assertEquals(rCopy, r, "backward must not modify dOut");
+        GradCheck.check("dx", x, dx, () -> GradCheck.weightedSum(s.attn().forward(x, B, T).out(), r), 100, 1);
+        GradCheck.checkAllParams(s.store(), () -> GradCheck.weightedSum(s.attn().forward(x, B, T).out(), r), 100);
+    }
+
+    @Test
+    void isCausal() {
+        Setup s = setup(false, 4, DataType.DOUBLE);
+        INDArray x = GradCheck.random(1, B * T, D);
+        INDArray before = s.attn().forward(x, B, T).out();
+        x.putScalar(new long[] {T - 1, 0}, 100.0);   // last position of sequence 0
+        INDArray after = s.attn().forward(x, B, T).out();
+        assertEquals(before.get(NDArrayIndex.interval(0, T - 1), NDArrayIndex.all()),
+                after.get(NDArrayIndex.interval(0, T - 1), NDArrayIndex.all()));
+        assertEquals(before.get(NDArrayIndex.interval(T, 2 * T), NDArrayIndex.all()),
+                after.get(NDArrayIndex.interval(T, 2 * T), NDArrayIndex.all()));
+    }
+
+    @Test
+    void floatPathAgreesWithDouble() {
+        Setup d = setup(true, 2, DataType.DOUBLE);
+        Setup f = setup(true, 2, DataType.FLOAT);
+        INDArray x = GradCheck.random(1, B * T, D);
+        INDArray yd = d.attn().forward(x, B, T).out();
+        INDArray yf = f.attn().forward(x.castTo(DataType.FLOAT), B, T).out();
+        assertTrue(yd.castTo(DataType.FLOAT).equalsWithEps(yf, 1e-5));
+    }
+}

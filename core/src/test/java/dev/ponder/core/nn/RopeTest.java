@@ -1,0 +1,64 @@
+package dev.ponder.core.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.ponder.core.GradCheck;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+class RopeTest {
+    @Test
+    void rotatedDimsFollowMoeutRule() {
+        assertEquals(40, Rope.rotatedDims(82, 0.5));  // 41 rounded down to even
+        assertEquals(40, Rope.rotatedDims(41, 1.0));
+        assertEquals(64, Rope.rotatedDims(64, 1.0));
+        assertEquals(0, Rope.rotatedDims(64, 0.0));
+    }
+
+    @Test
+    void matchesLoopReferenceForFullAndPartialRotation() {
+        for (int rot : new int[] {6, 4, 2}) {
+            int m = 3;
+            int t = 5;
+            int dh = 6;
+            INDArray x = GradCheck.random(rot, m, t, dh);
+            INDArray y = x.dup();
+            new Rope(dh, rot, 10000).forwardInPlace(y);
+            for (int i = 0; i < m; i++) {
+                for (int p = 0; p < t; p++) {
+                    double[] v = x.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i),
+                            org.nd4j.linalg.indexing.NDArrayIndex.point(p)).toDoubleVector();
+                    AttentionReference.rope(v, 0, p, rot, 10000);
+                    for (int c = 0; c < dh; c++) {
+                        assertEquals(v[c], y.getDouble(i, p, c), 1e-12, "rot " + rot + " at " + i + "," + p + "," + c);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void backwardIsTheTransposeOfForward() {
+        Rope rope = new Rope(8, 4, 500);
+        INDArray x = GradCheck.random(1, 2, 4, 8);
+        INDArray r = GradCheck.random(2, 2, 4, 8);
+        INDArray dx = r.dup();
+        rope.backwardInPlace(dx);
+        GradCheck.check("dx", x, dx, () -> {
+            INDArray y = x.dup();
+            rope.forwardInPlace(y);
+            return GradCheck.weightedSum(y, r);
+        }, 100, 1);
+    }
+
+    @Test
+    void worksOnAViewOfALargerBuffer() {
+        Rope rope = new Rope(4, 4, 10000);
+        INDArray buf = GradCheck.random(3, 3, 2, 5, 4);       // like [3, B*H, T, dh]
+        INDArray expected = buf.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2)).dup().reshape(4, 5, 4);
+        rope.forwardInPlace(expected);
+        INDArray view = buf.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2)).reshape(4, 5, 4);
+        rope.forwardInPlace(view);
+        assertEquals(expected, buf.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2)).reshape(4, 5, 4));
+    }
+}
