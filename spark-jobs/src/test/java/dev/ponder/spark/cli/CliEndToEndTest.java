@@ -1,13 +1,17 @@
 package dev.ponder.spark.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ponder.core.io.Npy;
+import dev.ponder.core.io.Safetensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,6 +68,49 @@ class CliEndToEndTest {
         assertEquals(4, e.get("step").asLong());
         assertTrue(e.get("loss").asDouble() > 0 && e.get("tokens").asLong() > 0, eval.out());
         assertTrue(e.get("unigram_entropy").asDouble() > 0, eval.out());
+
+        Path exported = tmp.resolve("w.safetensors");
+        PonderCliTest.Result export = ponder("export", "--checkpoint", run, "--format", "safetensors", "--out",
+                exported.toString());
+        assertEquals(0, export.code(), export.err());
+        Map<String, Safetensors.Tensor> weights = Safetensors.read(Files.readAllBytes(exported), "w");
+        assertTrue(weights.containsKey("embedding.weight") || weights.keySet().stream().anyMatch(k -> k.contains("emb")),
+                weights.keySet().toString());
+
+        int b = 2;
+        int t1 = 9;
+        int[] ids = new int[b * t1];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = (i * 7 + 3) % 300;
+        }
+        Path npy = tmp.resolve("tokens.npy");
+        Files.write(npy, Npy.writeInts2d(b, t1, ids));
+        Path scored = tmp.resolve("score.safetensors");
+        PonderCliTest.Result score = ponder("score", "--checkpoint", run, "--tokens", npy.toString(), "--out",
+                scored.toString(), "--train-mode", "--grads");
+        assertEquals(0, score.code(), score.err());
+        Map<String, Safetensors.Tensor> s = Safetensors.read(Files.readAllBytes(scored), "score");
+        assertArrayEquals(new long[] {b, t1 - 1, 300}, s.get("logits").shape());
+        // The loss must be the mean cross-entropy of the logits it reports.
+        float[] logits = s.get("logits").data();
+        double ce = 0;
+        for (int row = 0; row < b * (t1 - 1); row++) {
+            int target = ids[(row / (t1 - 1)) * t1 + row % (t1 - 1) + 1];
+            double max = Double.NEGATIVE_INFINITY;
+            for (int v = 0; v < 300; v++) {
+                max = Math.max(max, logits[row * 300 + v]);
+            }
+            double sum = 0;
+            for (int v = 0; v < 300; v++) {
+                sum += Math.exp(logits[row * 300 + v] - max);
+            }
+            ce += max + Math.log(sum) - logits[row * 300 + target];
+        }
+        assertEquals(ce / (b * (t1 - 1)), s.get("loss").data()[0], 1e-4);
+        assertEquals(0f, s.get("reg_loss").data()[0], "the dense family has no auxiliary loss");
+        for (String name : weights.keySet()) {
+            assertArrayEquals(weights.get(name).shape(), s.get("grad." + name).shape(), name);
+        }
 
         PonderCliTest.Result bad = ponder("train", "--config", config.toString(), "--run-dir", run,
                 "--set", "train.stepz=5");
