@@ -1,0 +1,64 @@
+package dev.ponder.core.routing;
+
+import dev.ponder.core.nn.Activation;
+import dev.ponder.core.nn.Fwd;
+import dev.ponder.core.tensor.Shapes;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Sparse dispatch of two-layer experts (σ-MoE and classic MoE feed-forwards):
+ * out[o] = sum over slots s writing row o of gate_s * act(x[in_s] W1[e_s]) W2[e_s], with
+ * W1 [E, d, m] and W2 [E, m, d], through the {@link Dispatcher}'s steps (gather, one gemm per expert
+ * and layer, combine). The gate scales the hidden rows (m is the narrow side), so the gate gradient
+ * is a row dot over m and only the gathered input and the activated hidden rows are saved.
+ */
+public final class ExpertMlp {
+    private ExpertMlp() {}
+
+    /** Gathered input [S, d], activated hidden [S, m] (ungated), the activation's saved array, MACs run. */
+    public record Saved(DispatchPlan plan, INDArray gathered, INDArray hidden, INDArray actSaved, long macs) {}
+
+    /** x [inRows, d] -> out [outRows, d]. */
+    public static Fwd<Saved> forward(DispatchPlan plan, INDArray x, INDArray w1, INDArray w2, Activation act) {
+        Shapes.require(x, "expert mlp input", plan.inRows(), w1.size(1));
+        int m = (int) w1.size(2);
+        int dOut = (int) w2.size(2);
+        INDArray out = Nd4j.createUninitialized(x.dataType(), plan.outRows(), dOut);
+        if (plan.size() == 0) {
+            return new Fwd<>(out.assign(0), new Saved(plan, null, null, null, 0));
+        }
+        INDArray xs = Dispatcher.gather(plan, x);                                // [S, d]
+        INDArray h = Nd4j.createUninitialized(x.dataType(), plan.size(), m);
+        long macs = ExpertMatmul.forward(xs, w1, plan.offsets(), h, false);      // [S, d] x [d, m] -> [S, m]
+        Activation.Result a = act.forward(h);
+        INDArray hg = a.out().mulColumnVector(plan.gateColumn());                // [S, m] gated
+        INDArray y = Nd4j.createUninitialized(x.dataType(), plan.size(), dOut);
+        macs += ExpertMatmul.forward(hg, w2, plan.offsets(), y, false);          // [S, m] x [m, d] -> [S, d]
+        Dispatcher.combine(plan, y, out);
+        return new Fwd<>(out, new Saved(plan, xs, a.out(), a.saved(), macs));
+    }
+
+    /** dOut [outRows, d] -> input and gate gradients; dw1, dw2 += the weight gradients. */
+    public static Dispatcher.Grads backward(Saved s, INDArray w1, INDArray dw1, INDArray w2, INDArray dw2,
+                                            Activation act, INDArray dOut) {
+        DispatchPlan plan = s.plan();
+        INDArray dx = Nd4j.createUninitialized(dOut.dataType(), plan.inRows(), w1.size(1));
+        if (plan.size() == 0) {
+            return new Dispatcher.Grads(dx.assign(0), plan.toSlotLayout(new double[0]));
+        }
+        INDArray dy = Dispatcher.gatherOutputGrad(plan, dOut);                   // [S, d]
+        INDArray dh = Nd4j.createUninitialized(dOut.dataType(), plan.size(), w1.size(2));
+        ExpertMatmul.forward(dy, w2, plan.offsets(), dh, true);                  // [S, d] x [d, m] -> [S, m], ungated
+        INDArray dGate = Dispatcher.rowDot(dh, s.hidden());                     // d(gate) = <dy W2^T, act(h)>
+        INDArray hg = s.hidden().mulColumnVector(plan.gateColumn());
+        ExpertMatmul.accumulateWeightGrad(hg, dy, plan.offsets(), dw2);          // [m, S] x [S, d] -> [m, d]
+        dh.muliColumnVector(plan.gateColumn());
+        act.backwardInPlace(s.actSaved(), dh);                                   // through the activation
+        ExpertMatmul.accumulateWeightGrad(s.gathered(), dh, plan.offsets(), dw1); // [d, S] x [S, m] -> [d, m]
+        INDArray dxs = Nd4j.createUninitialized(dOut.dataType(), plan.size(), w1.size(1));
+        ExpertMatmul.forward(dh, w1, plan.offsets(), dxs, true);                 // [S, m] x [m, d] -> [S, d]
+        Dispatcher.combineInputGrad(plan, dxs, dx);
+        return new Dispatcher.Grads(dx, plan.toSlotLayout(HostArrays.read(dGate)));
+    }
+}
