@@ -77,7 +77,9 @@ public final class DenseLm implements LanguageModel {
             LmHead.Result ce = head.lossAndGrad(fin.out(), w.targets(), 1.0 / n);
             INDArray dx = outNorm.backward(fin.saved(), ce.dx());
             for (int i = blocks.size() - 1; i >= 0; i--) {
-                dx = blocks.get(i).backwardInPlace(saved.get(i), dx);
+                try (StepWorkspace scratch = StepWorkspace.scratch()) {   // dx is updated in place
+                    blocks.get(i).backwardInPlace(saved.get(i), dx);
+                }
             }
             embedding.backward(emb.saved(), dx);
             return StepStats.of(ce.lossSum() / n, 0.0, n);

@@ -22,8 +22,8 @@ public final class CausalSoftmaxAttention {
     private static final double MASKED = -1e9;
     private final Map<String, INDArray> masks = new HashMap<>();
 
-    /** Post-RoPE q, k, the values and the attention probabilities p [BH, T, T]. */
-    public record Saved(INDArray q, INDArray k, INDArray v, INDArray p, double scale) {}
+    /** Post-RoPE q, k, the values, the attention probabilities p [BH, T, T] and the output o. */
+    public record Saved(INDArray q, INDArray k, INDArray v, INDArray p, INDArray o, double scale) {}
 
     /** q, k, v [BH, T, dh] -> o [BH, T, dh]. */
     public Fwd<Saved> forward(INDArray q, INDArray k, INDArray v, double scale) {
@@ -33,21 +33,23 @@ public final class CausalSoftmaxAttention {
         p.reshape(bh, (long) t * t).addiRowVector(mask(t, q.dataType()));
         Ops.softmaxLastDimInPlace(p);
         INDArray o = Ops.mm(p, v, false, false);                 // [BH, T, T] x [BH, T, dh] -> [BH, T, dh]
-        return new Fwd<>(o, new Saved(q, k, v, p, scale));
+        return new Fwd<>(o, new Saved(q, k, v, p, o, scale));
     }
 
     /**
      * dO [BH, T, dh] -> writes dq, dk, dv (preallocated [BH, T, dh], contiguous; may be slices of
-     * one buffer). Softmax backward: dS = P * (dP - rowsum(P * dP)).
+     * one buffer). Softmax backward: dS = P * (dP - D) with D_i = rowsum(P * dP)_i, computed as
+     * rowsum(dO * O)_i (FlashAttention's identity: sum_j P_ij dO_i.v_j = dO_i.o_i) over dh columns
+     * instead of T, which saves two passes over the [BH, T, T] array.
      */
     public void backward(Saved s, INDArray dO, INDArray dq, INDArray dk, INDArray dv) {
         long bh = s.p().size(0);
         long t = s.p().size(1);
+        long dh = dO.size(2);
         INDArray dP = Ops.mm(dO, s.v(), false, true);             // [BH, T, dh] x [BH, dh, T] -> [BH, T, T]
         Ops.gemm(s.p(), dO, dv, true, false, 1.0, 0.0);           // [BH, T, T]^T x [BH, T, dh] -> [BH, T, dh]
-        INDArray dP2 = dP.reshape(bh * t, t);                     // rows = (head, query)
-        INDArray rowDot = dP2.mul(s.p().reshape(bh * t, t)).sum(true, 1); // [BH*T, 1]
-        dP2.subiColumnVector(rowDot).muli(s.p().reshape(bh * t, t));      // dS, in place
+        INDArray rowDot = dO.reshape(bh * t, dh).mul(s.o().reshape(bh * t, dh)).sum(true, 1); // [BH*T, 1]
+        dP.reshape(bh * t, t).subiColumnVector(rowDot).muli(s.p().reshape(bh * t, t));      // dS, in place
         Ops.gemm(dP, s.k(), dq, false, false, s.scale(), 0.0);    // [BH, T, T] x [BH, T, dh] -> [BH, T, dh]
         Ops.gemm(dP, s.q(), dk, true, false, s.scale(), 0.0);     // [BH, T, T]^T x [BH, T, dh] -> [BH, T, dh]
     }

@@ -3,6 +3,7 @@ package dev.ponder.core.nn;
 import dev.ponder.core.params.Init;
 import dev.ponder.core.params.Param;
 import dev.ponder.core.params.ParamRegistry;
+import dev.ponder.core.tensor.Ops;
 import dev.ponder.core.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -52,19 +53,22 @@ public final class LayerNorm {
     /**
      * dy [N, d] -> dx [N, d]:
      * dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * weight;
-     * dweight += sum_rows(dy * xhat), dbias += sum_rows(dy).
+     * dweight += sum_rows(dy * xhat), dbias += sum_rows(dy). The two row means are matrix-vector
+     * products with the weight (mean(g) = dy.w / d, mean(g * xhat) = (dy * xhat).w / d), which
+     * saves materialising g twice.
      */
     public INDArray backward(Saved s, INDArray dy) {
         Shapes.requireCols(dy, name + " output gradient", dim);
         INDArray xhat = s.xhat();
+        INDArray w = weight.value().reshape(dim, 1);                      // [d, 1] view
         bias.grad().addi(dy.sum(0));
         INDArray dyXhat = dy.mul(xhat);                                   // [N, d]
         weight.grad().addi(dyXhat.sum(0));
-        INDArray g = dy.mulRowVector(weight.value());                     // [N, d]
-        INDArray meanG = g.mean(true, 1);                                 // [N, 1]
-        INDArray meanGx = dyXhat.assign(g).muli(xhat).mean(true, 1);      // [N, 1]
-        g.subiColumnVector(meanG);
-        g.subi(xhat.mulColumnVector(meanGx));
-        return g.muliColumnVector(s.rstd());
+        INDArray meanG = Ops.mm(dy, w, false, false, 1.0 / dim);          // [N, d] x [d, 1] -> [N, 1]
+        INDArray meanGx = Ops.mm(dyXhat, w, false, false, 1.0 / dim);     // [N, d] x [d, 1] -> [N, 1]
+        INDArray dx = dy.mulRowVector(weight.value());                    // g [N, d]
+        dx.subiColumnVector(meanG);
+        dx.subi(dyXhat.assign(xhat).muliColumnVector(meanGx));            // reuse dyXhat as xhat * meanGx
+        return dx.muliColumnVector(s.rstd());
     }
 }

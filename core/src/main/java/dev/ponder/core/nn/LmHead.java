@@ -5,6 +5,7 @@ import dev.ponder.core.params.Param;
 import dev.ponder.core.params.ParamRegistry;
 import dev.ponder.core.tensor.Ops;
 import dev.ponder.core.tensor.Shapes;
+import dev.ponder.core.tensor.StepWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -82,26 +83,35 @@ public final class LmHead {
         INDArray dx = train ? Nd4j.createUninitialized(x.dataType(), n, dim) : null;
         double loss = 0;
         for (int r0 = 0; r0 < n; r0 += chunk) {
-            int rows = Math.min(chunk, n - r0);
-            INDArray xs = x.get(NDArrayIndex.interval(r0, r0 + rows), NDArrayIndex.all());    // [rows, d]
-            INDArray z = rows == chunk ? buf : buf.get(NDArrayIndex.interval(0, rows), NDArrayIndex.all());
-            Ops.gemm(xs, weight.value(), z, false, true, 1.0, 0.0);      // [rows, d] x [d, V] -> [rows, V]
-            if (bias != null) {
-                z.addiRowVector(bias.value());
-            }
-            if (logitsOut != null) {
-                logitsOut.get(NDArrayIndex.interval(r0, r0 + rows), NDArrayIndex.all()).assign(z);
-            }
-            loss += SoftmaxCrossEntropy.inPlace(z, targets, r0, train, gradScale);
-            if (train) {
-                INDArray dxs = dx.get(NDArrayIndex.interval(r0, r0 + rows), NDArrayIndex.all());
-                Ops.gemm(z, weight.value(), dxs, false, false, 1.0, 0.0); // [rows, V] x [V, d] -> [rows, d]
-                Ops.gemm(z, xs, weight.grad(), true, false, 1.0, 1.0);    // [V, rows] x [rows, d] -> [V, d]
-                if (bias != null) {
-                    bias.grad().addi(z.sum(0));
-                }
+            try (StepWorkspace scratch = StepWorkspace.scratch()) {
+                loss += chunk(x, targets, train, gradScale, logitsOut, buf, dx, r0, Math.min(chunk, n - r0));
             }
         }
         return new Result(loss, dx);
+    }
+
+    /** One chunk of rows [r0, r0 + rows): logits into buf, CE, and in training its backward. */
+    private double chunk(INDArray x, int[] targets, boolean train, double gradScale, INDArray logitsOut,
+                         INDArray buf, INDArray dx, int r0, int rows) {
+        INDArray xs = x.get(NDArrayIndex.interval(r0, r0 + rows), NDArrayIndex.all());    // [rows, d]
+        INDArray z = rows == buf.size(0) ? buf : buf.get(NDArrayIndex.interval(0, rows), NDArrayIndex.all());
+        Ops.gemm(xs, weight.value(), z, false, true, 1.0, 0.0);          // [rows, d] x [d, V] -> [rows, V]
+        if (bias != null) {
+            z.addiRowVector(bias.value());
+        }
+        if (logitsOut != null) {
+            logitsOut.get(NDArrayIndex.interval(r0, r0 + rows), NDArrayIndex.all()).assign(z);
+        }
+        double loss = SoftmaxCrossEntropy.inPlace(z, targets, r0, train);  // z := softmax - onehot
+        if (train) {
+            // The 1/N of the mean loss rides on the gemms' alpha instead of a pass over z.
+            INDArray dxs = dx.get(NDArrayIndex.interval(r0, r0 + rows), NDArrayIndex.all());
+            Ops.gemm(z, weight.value(), dxs, false, false, gradScale, 0.0); // [rows, V] x [V, d] -> [rows, d]
+            Ops.gemm(z, xs, weight.grad(), true, false, gradScale, 1.0);    // [V, rows] x [rows, d] -> [V, d]
+            if (bias != null) {
+                bias.grad().addi(z.sum(0).muli(gradScale));
+            }
+        }
+        return loss;
     }
 }

@@ -22,13 +22,54 @@ import org.nd4j.linalg.factory.Nd4j;
  * </ul>
  */
 public final class Ops {
+    /**
+     * Measurement hook: while a probe is installed on a thread, every matmul on that thread adds its
+     * wall time and multiply-adds. Thread-confined and off (null) unless a benchmark installs one.
+     */
+    public static final class MatmulProbe {
+        private long calls;
+        private long nanos;
+        private double macs;
+
+        public long calls() {
+            return calls;
+        }
+
+        public long nanos() {
+            return nanos;
+        }
+
+        public double macs() {
+            return macs;
+        }
+    }
+
+    private static final ThreadLocal<MatmulProbe> PROBE = new ThreadLocal<>();
+
     private Ops() {}
+
+    /** Installs {@code probe} on this thread (null removes it). */
+    public static void setMatmulProbe(MatmulProbe probe) {
+        if (probe == null) {
+            PROBE.remove();
+        } else {
+            PROBE.set(probe);
+        }
+    }
 
     /** {@code c = alpha * op(a) op(b) + beta * c} for 2-D or rank-3 (batched) arrays; c contiguous. */
     public static INDArray gemm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB,
                                 double alpha, double beta) {
+        MatmulProbe probe = PROBE.get();
+        long t0 = probe == null ? 0 : System.nanoTime();
         Nd4j.exec(new Mmul(a, b, c, alpha, beta,
                 MMulTranspose.builder().transposeA(transA).transposeB(transB).build()));
+        if (probe != null) {
+            probe.nanos += System.nanoTime() - t0;
+            probe.calls++;
+            int r = a.rank();
+            probe.macs += (double) c.length() * (transA ? a.size(r - 2) : a.size(r - 1));
+        }
         return c;
     }
 

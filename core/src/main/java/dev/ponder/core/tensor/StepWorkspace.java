@@ -25,6 +25,8 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class StepWorkspace implements AutoCloseable {
     /** ND4J keys workspaces per thread by this id; one id keeps one arena per thread. */
     public static final String ID = "ponder-step";
+    /** The short-lived child arena of {@link #scratch()}. */
+    public static final String SCRATCH_ID = "ponder-scratch";
 
     private static final WorkspaceConfiguration CONFIG = WorkspaceConfiguration.builder()
             .initialSize(0)
@@ -42,10 +44,27 @@ public final class StepWorkspace implements AutoCloseable {
 
     /** Opens the step scope on this thread (or joins the one already open). */
     public static StepWorkspace open() {
-        if (Nd4j.getWorkspaceManager().checkIfWorkspaceExistsAndActive(ID)) {
+        return open(ID);
+    }
+
+    /**
+     * A child scope for temporaries that die before the step ends (one layer's backward, one chunk
+     * of the LM head): its arena is reset on close, so a step's peak memory is its saved activations
+     * plus one layer's temporaries instead of every temporary of the step. Results must be written
+     * into arrays allocated before the scope was opened. Outside a step scope it is a no-op scope.
+     */
+    public static StepWorkspace scratch() {
+        if (!Nd4j.getWorkspaceManager().checkIfWorkspaceExistsAndActive(ID)) {
             return new StepWorkspace(null);
         }
-        return new StepWorkspace(Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONFIG, ID));
+        return open(SCRATCH_ID);
+    }
+
+    private static StepWorkspace open(String id) {
+        if (Nd4j.getWorkspaceManager().checkIfWorkspaceExistsAndActive(id)) {
+            return new StepWorkspace(null);
+        }
+        return new StepWorkspace(Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONFIG, id));
     }
 
     /** Copies {@code a} out of any workspace so it survives the step (no copy if it is not attached). */
@@ -58,11 +77,13 @@ public final class StepWorkspace implements AutoCloseable {
         return Nd4j.getWorkspaceManager().scopeOutOfWorkspaces();
     }
 
-    /** Frees this thread's arena (for example after a one-off evaluation with a large batch). */
+    /** Frees this thread's arenas (for example after a one-off evaluation with a large batch). */
     public static void releaseThreadArena() {
-        if (Nd4j.getWorkspaceManager().checkIfWorkspaceExists(ID)
-                && !Nd4j.getWorkspaceManager().checkIfWorkspaceExistsAndActive(ID)) {
-            Nd4j.getWorkspaceManager().destroyWorkspace(Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(ID));
+        for (String id : new String[] {SCRATCH_ID, ID}) {
+            if (Nd4j.getWorkspaceManager().checkIfWorkspaceExists(id)
+                    && !Nd4j.getWorkspaceManager().checkIfWorkspaceExistsAndActive(id)) {
+                Nd4j.getWorkspaceManager().destroyWorkspace(Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(id));
+            }
         }
     }
 
