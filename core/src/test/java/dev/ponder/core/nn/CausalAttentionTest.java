@@ -61,6 +61,39 @@ class CausalAttentionTest {
     }
 
     @Test
+    void blockedCoreMatchesSingleBlockAndFiniteDifferences() {
+        int bh = 3;
+        int t = 7;
+        int dh = 4;
+        INDArray q = GradCheck.random(1, bh, t, dh);
+        INDArray k = GradCheck.random(2, bh, t, dh);
+        INDArray v = GradCheck.random(3, bh, t, dh);
+        INDArray dO = GradCheck.random(4, bh, t, dh);
+        CausalSoftmaxAttention full = new CausalSoftmaxAttention(t);
+        var ref = full.forward(q, k, v, 0.7);
+        INDArray[] refGrads = {q.like(), k.like(), v.like()};
+        full.backward(ref.saved(), dO, refGrads[0], refGrads[1], refGrads[2]);
+        for (int blockRows : new int[] {1, 2, 3, 6}) {
+            CausalSoftmaxAttention blocked = new CausalSoftmaxAttention(blockRows);
+            var f = blocked.forward(q, k, v, 0.7);
+            assertTrue(ref.out().equalsWithEps(f.out(), 1e-12), "forward, block rows " + blockRows);
+            INDArray[] g = {q.like(), k.like(), v.like()};
+            blocked.backward(f.saved(), dO, g[0], g[1], g[2]);
+            for (int i = 0; i < 3; i++) {
+                assertTrue(refGrads[i].equalsWithEps(g[i], 1e-12), "grad " + i + ", block rows " + blockRows);
+            }
+        }
+        CausalSoftmaxAttention blocked = new CausalSoftmaxAttention(3);
+        INDArray[] g = {q.like(), k.like(), v.like()};
+        blocked.backward(blocked.forward(q, k, v, 0.7).saved(), dO, g[0], g[1], g[2]);
+        INDArray[] inputs = {q, k, v};
+        for (int i = 0; i < 3; i++) {
+            GradCheck.check("blocked d" + "qkv".charAt(i), inputs[i], g[i],
+                    () -> GradCheck.weightedSum(blocked.forward(q, k, v, 0.7).out(), dO), 100, i);
+        }
+    }
+
+    @Test
     void isCausal() {
         Setup s = setup(false, 4, DataType.DOUBLE);
         INDArray x = GradCheck.random(1, B * T, D);
