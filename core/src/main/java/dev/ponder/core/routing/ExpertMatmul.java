@@ -2,7 +2,6 @@ package dev.ponder.core.routing;
 
 import dev.ponder.core.tensor.Ops;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * One matmul per expert over its contiguous rows of a gathered matrix (rows sorted by expert,
@@ -27,7 +26,7 @@ public final class ExpertMatmul {
             if (n == 0) {
                 continue;
             }
-            INDArray we = w.slice(e);
+            INDArray we = Views.matrix(w, e);
             // [n, a] x [a, b] -> [n, b]   (transposed: [n, b] x [b, a] -> [n, a])
             Ops.gemm(rows(x, offsets[e], n), we, rows(y, offsets[e], n), false, transposeW, 1.0, 0.0);
             macs += (long) n * we.length();
@@ -43,15 +42,14 @@ public final class ExpertMatmul {
             if (n == 0) {
                 continue;
             }
-            INDArray dwe = dw.slice(e);
+            INDArray dwe = Views.matrix(dw, e);
             Ops.gemm(rows(x, offsets[e], n), rows(dy, offsets[e], n), dwe, true, false, 1.0, 1.0);
             macs += (long) n * dwe.length();
         }
         return macs;
     }
 
-    /** Rows [from, from + n) of a c-order matrix: a contiguous view. */
-    static INDArray rows(INDArray m, int from, int n) {
-        return m.get(NDArrayIndex.interval(from, from + n), NDArrayIndex.all());
+    private static INDArray rows(INDArray m, int from, int n) {
+        return Views.rows(m, from, n);
     }
 }
