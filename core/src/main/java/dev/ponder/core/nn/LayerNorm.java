@@ -41,11 +41,11 @@ public final class LayerNorm {
     /** x [N, d] -> y [N, d] (x is not modified). */
     public Fwd<Saved> forward(INDArray x) {
         Shapes.requireCols(x, name + " input", dim);
+        long n = x.size(0);
         INDArray mean = x.mean(true, 1);                                  // [N, 1]
-        INDArray xhat = x.subColumnVector(mean);                          // [N, d] centred
-        INDArray var = xhat.mul(xhat).mean(true, 1);                      // [N, 1]
+        INDArray var = x.var(false, 1).reshape(n, 1);                     // [N, 1], biased
         INDArray rstd = Transforms.pow(var.addi(eps), -0.5, false);       // [N, 1]
-        xhat.muliColumnVector(rstd);                                      // [N, d] normalised
+        INDArray xhat = x.subColumnVector(mean).muliColumnVector(rstd);   // [N, d] normalised
         INDArray y = xhat.mulRowVector(weight.value()).addiRowVector(bias.value());
         return new Fwd<>(y, new Saved(xhat, rstd));
     }
