@@ -93,7 +93,9 @@ public final class DenseLm implements LanguageModel {
         try (StepWorkspace ignored = StepWorkspace.open()) {
             INDArray x = embedding.forward(w.inputs()).out();
             for (DenseBlock block : blocks) {
-                block.forwardInPlace(x, batch, w.seqLen());
+                try (StepWorkspace scratch = StepWorkspace.scratch()) {   // nothing is kept for backward
+                    block.forwardInPlace(x, batch, w.seqLen());
+                }
             }
             INDArray xf = outNorm.forward(x).out();
             INDArray logits = withLogits ? Nd4j.createUninitialized(xf.dataType(), n, config.vocabSize()) : null;
