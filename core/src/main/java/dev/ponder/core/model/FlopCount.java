@@ -24,6 +24,47 @@ public final class FlopCount {
         return c.nLayers() * denseLayerMacsPerToken(c, seqLen);
     }
 
+    /**
+     * Forward MACs per token of one MoEUT layer, the authors' formula (moeut_training_code,
+     * paper/moe_universal/common.py, variant full_rope with V and O experts): attention scores and
+     * values 2 T H dh; projections (2 + 2 att_k) d H dh (dense q and k, att_k experts for v and o);
+     * mixing the att_k expert outputs 2 H att_k dh; the two attention routers 2 E_att d; σ-MoE
+     * 2 d m k plus its router d E. Note the convention counts each attention router as E_att d,
+     * although SwitchHead's per-head routers run H E_att d (the executed counter counts those).
+     * With att_n_experts = 1 the attention is dense: 4 d H dh + 2 T H dh, plus the output gate H d.
+     */
+    public static long moeutLayerMacsPerToken(ModelConfig c, int seqLen) {
+        MoeutSettings m = c.moeut();
+        long d = c.dModel();
+        long hd = (long) c.nHeads() * c.dHead();
+        long scores = 2L * seqLen * hd;
+        long attention = m.attNExperts() > 1
+                ? scores + (2 + 2L * m.attK()) * d * hd + 2L * m.attK() * hd + 2L * m.attNExperts() * d
+                : scores + 4 * d * hd + (long) c.nHeads() * d;
+        long ffn = 2 * d * m.ffExpertSize() * m.ffK() + d * m.ffNExperts();
+        return attention + ffn;
+    }
+
+    /** Forward MACs per token of a MoEUT model: n_layers (repeats counted) times the layer. */
+    public static long moeutMacsPerToken(ModelConfig c, int seqLen) {
+        return c.nLayers() * moeutLayerMacsPerToken(c, seqLen);
+    }
+
+    /**
+     * Forward MACs per token of one classic-MoE layer: dense attention (4 d H dh + 2 T H dh) and k
+     * experts of width m (2 d m k) plus the router d E; no capacity drops assumed.
+     */
+    public static long moeLayerMacsPerToken(ModelConfig c, int seqLen) {
+        MoeSettings m = c.moe();
+        long d = c.dModel();
+        long hd = (long) c.nHeads() * c.dHead();
+        return 4 * d * hd + 2L * seqLen * hd + 2 * d * m.expertSize() * m.k() + d * m.nExperts();
+    }
+
+    public static long moeMacsPerToken(ModelConfig c, int seqLen) {
+        return c.nLayers() * moeLayerMacsPerToken(c, seqLen);
+    }
+
     /** Forward MACs per token of the LM head (d x V). */
     public static long headMacsPerToken(ModelConfig c) {
         return (long) c.dModel() * c.vocabSize();

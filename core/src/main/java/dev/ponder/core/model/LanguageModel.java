@@ -1,5 +1,6 @@
 package dev.ponder.core.model;
 
+import dev.ponder.core.metrics.RoutingStats;
 import dev.ponder.core.params.ParamStore;
 
 /**
@@ -41,5 +42,13 @@ public interface LanguageModel {
      */
     default double trainingFlopsPerToken(int seqLen) {
         return 6.0 * (analyticMacsPerToken(seqLen) + headMacsPerToken());
+    }
+
+    /**
+     * The expert load routed since the previous call (summed over forward passes, training and
+     * evaluation), and resets it. Families without routing return {@link RoutingStats#EMPTY}.
+     */
+    default RoutingStats drainRoutingStats() {
+        return RoutingStats.EMPTY;
     }
 }

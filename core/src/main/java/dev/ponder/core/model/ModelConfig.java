@@ -19,6 +19,12 @@ import java.util.Set;
  * default relu), rope_base (10000), rope_fraction (share of each head rotated, default 1.0; MoEUT
  * uses 0.5), context_length (default 1024), tie_embeddings (false), bias (Linear biases in attention
  * and FFN, false), head_bias (LM head bias, false).
+ *
+ * <p>Family keys: moeut accepts family, vocab_size, d_model, n_layers, n_heads, d_head,
+ * context_length plus {@link MoeutSettings#KEYS} (the other dense keys take MoEUT's fixed values:
+ * RoPE on half of each head, LM head bias, no tied embeddings); moe accepts the dense keys except
+ * d_ff and bias plus {@link MoeSettings#KEYS}. {@link #keysFor(String)} lists them.
+ * {@link #moeut()} / {@link #moe()} are null unless the family is moeut / moe.
  */
 public record ModelConfig(
         String family,
@@ -34,7 +40,9 @@ public record ModelConfig(
         int contextLength,
         boolean tieEmbeddings,
         boolean bias,
-        boolean headBias) {
+        boolean headBias,
+        MoeutSettings moeut,
+        MoeSettings moe) {
 
     /** Families a config may name; {@link ModelFactory} says which are implemented. */
     public static final List<String> FAMILIES = List.of("dense", "moe", "moeut", "sut", "sharcs", "mod");
@@ -49,6 +57,33 @@ public record ModelConfig(
     public ModelConfig {
         validate(family, vocabSize, dModel, nLayers, nHeads, dHead, dFf, activation, ropeBase, ropeFraction,
                 contextLength);
+        validateFamilySettings(family, nLayers, moeut, moe);
+    }
+
+    /** A config without family-specific settings (dense, and families not using any). */
+    public ModelConfig(String family, int vocabSize, int dModel, int nLayers, int nHeads, int dHead, int dFf,
+                       Activation activation, double ropeBase, double ropeFraction, int contextLength,
+                       boolean tieEmbeddings, boolean bias, boolean headBias) {
+        this(family, vocabSize, dModel, nLayers, nHeads, dHead, dFf, activation, ropeBase, ropeFraction,
+                contextLength, tieEmbeddings, bias, headBias, null, null);
+    }
+
+    /** The keys a config of {@code family} accepts ({@link #KEYS} for dense and families without own keys). */
+    public static List<String> keysFor(String family) {
+        List<String> keys = new java.util.ArrayList<>();
+        switch (family) {
+            case "moeut" -> {
+                keys.addAll(MoeutSettings.SHARED_KEYS);
+                keys.addAll(MoeutSettings.KEYS);
+            }
+            case "moe" -> {
+                keys.addAll(KEYS);
+                keys.removeAll(MoeSettings.EXCLUDED_DENSE_KEYS);
+                keys.addAll(MoeSettings.KEYS);
+            }
+            default -> keys.addAll(KEYS);
+        }
+        return List.copyOf(keys);
     }
 
     /** Rotated dims per head: floor(rope_fraction * d_head) rounded down to even. */
@@ -64,14 +99,19 @@ public record ModelConfig(
     public Builder toBuilder() {
         return new Builder().family(family).vocabSize(vocabSize).dModel(dModel).nLayers(nLayers).nHeads(nHeads)
                 .dHead(dHead).dFf(dFf).activation(activation).ropeBase(ropeBase).ropeFraction(ropeFraction)
-                .contextLength(contextLength).tieEmbeddings(tieEmbeddings).bias(bias).headBias(headBias);
+                .contextLength(contextLength).tieEmbeddings(tieEmbeddings).bias(bias).headBias(headBias)
+                .moeut(moeut).moe(moe);
     }
 
     /** Parses the {@code model.*} map (values: numbers, booleans or strings). Unknown keys are errors. */
     public static ModelConfig fromMap(Map<String, ?> m) {
+        Object fam = m.get("family");
+        boolean ownKeys = "moeut".equals(fam) || "moe".equals(fam);
+        List<String> keys = ownKeys ? keysFor((String) fam) : KEYS;
         for (String k : m.keySet()) {
-            if (!KEYS.contains(k)) {
-                throw new IllegalArgumentException("model." + k + ": unknown key; expected one of " + KEYS);
+            if (!keys.contains(k)) {
+                throw new IllegalArgumentException("model." + k + ": unknown key"
+                        + (ownKeys ? " for family " + fam : "") + "; expected one of " + keys);
             }
         }
         for (String k : REQUIRED) {
@@ -100,6 +140,8 @@ public record ModelConfig(
         if (m.containsKey("tie_embeddings")) b.tieEmbeddings(ConfigValues.bool(m, "tie_embeddings"));
         if (m.containsKey("bias")) b.bias(ConfigValues.bool(m, "bias"));
         if (m.containsKey("head_bias")) b.headBias(ConfigValues.bool(m, "head_bias"));
+        if ("moeut".equals(fam)) b.moeut(MoeutSettings.fromMap(m));
+        if ("moe".equals(fam)) b.moe(MoeSettings.fromMap(m));
         return b.build();
     }
 
@@ -120,6 +162,13 @@ public record ModelConfig(
         m.put("tie_embeddings", tieEmbeddings);
         m.put("bias", bias);
         m.put("head_bias", headBias);
+        if (moeut != null) {
+            moeut.putInto(m);
+        }
+        if (moe != null) {
+            moe.putInto(m);
+        }
+        m.keySet().retainAll(keysFor(family));
         return m;
     }
 
@@ -147,6 +196,22 @@ public record ModelConfig(
         }
     }
 
+    private static void validateFamilySettings(String family, int nLayers, MoeutSettings moeut, MoeSettings moe) {
+        if (family.equals("moeut") != (moeut != null)) {
+            throw new IllegalArgumentException(moeut == null
+                    ? "model.family moeut: expected MoEUT settings (ff_n_experts, att_n_experts, ...), found none"
+                    : "model.family " + family + ": MoEUT settings (ff_n_experts, ...) apply only to family moeut");
+        }
+        if (family.equals("moe") != (moe != null)) {
+            throw new IllegalArgumentException(moe == null
+                    ? "model.family moe: expected MoE settings (moe_n_experts, moe_expert_size, ...), found none"
+                    : "model.family " + family + ": MoE settings (moe_n_experts, ...) apply only to family moe");
+        }
+        if (moeut != null) {
+            moeut.validateWith(nLayers);
+        }
+    }
+
     private static void atLeast(String key, int value, int min) {
         if (value < min) {
             throw new IllegalArgumentException("model." + key + ": expected an integer >= " + min + ", found " + value);
@@ -169,6 +234,8 @@ public record ModelConfig(
         private boolean tieEmbeddings;
         private boolean bias;
         private boolean headBias;
+        private MoeutSettings moeut;
+        private MoeSettings moe;
 
         public Builder family(String v) { family = v; return this; }
         public Builder vocabSize(int v) { vocabSize = v; return this; }
@@ -186,12 +253,23 @@ public record ModelConfig(
         public Builder tieEmbeddings(boolean v) { tieEmbeddings = v; return this; }
         public Builder bias(boolean v) { bias = v; return this; }
         public Builder headBias(boolean v) { headBias = v; return this; }
+        public Builder moeut(MoeutSettings v) { moeut = v; return this; }
+        public Builder moe(MoeSettings v) { moe = v; return this; }
 
         public ModelConfig build() {
             int dh = dHead == 0 && nHeads > 0 ? dModel / nHeads : dHead;
             int ff = dFf == 0 ? 4 * dModel : dFf;
+            if ("moeut".equals(family)) {
+                // keys moeut does not accept take the reference's fixed values, so toMap/fromMap round-trip
+                return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, dh, 4 * dModel, Activation.RELU,
+                        10000.0, 0.5, contextLength, false, false, true, moeut, moe);
+            }
+            if ("moe".equals(family)) {
+                ff = 4 * dModel;   // unused: the experts' width is moe_expert_size
+            }
             return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, dh, ff, activation, ropeBase,
-                    ropeFraction, contextLength, tieEmbeddings, bias, headBias);
+                    ropeFraction, contextLength, tieEmbeddings, "moe".equals(family) ? false : bias, headBias,
+                    moeut, moe);
         }
     }
 }

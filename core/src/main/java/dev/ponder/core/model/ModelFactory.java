@@ -18,8 +18,10 @@ public final class ModelFactory {
     public static LanguageModel create(ModelConfig config, long seed, DataType dtype) {
         return switch (config.family()) {
             case "dense" -> new DenseLm(config, seed, dtype);
+            case "moeut" -> new MoeutLm(config, seed, dtype);
+            case "moe" -> new MoeLm(config, seed, dtype);
             default -> throw new UnsupportedOperationException("model.family '" + config.family()
-                    + "' is not implemented yet (implemented: dense)");
+                    + "' is not implemented yet (implemented: dense, moeut, moe)");
         };
     }
 }

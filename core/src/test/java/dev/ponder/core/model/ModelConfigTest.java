@@ -82,8 +82,8 @@ class ModelConfigTest {
     void factoryBuildsDenseAndRefusesOthersClearly() {
         ModelConfig dense = ModelConfig.builder().vocabSize(11).dModel(8).nLayers(1).nHeads(2).build();
         assertEquals(DenseLm.class, ModelFactory.create(dense, 1).getClass());
-        ModelConfig moeut = dense.toBuilder().family("moeut").build();
-        assertEquals("model.family 'moeut' is not implemented yet (implemented: dense)",
-                assertThrows(UnsupportedOperationException.class, () -> ModelFactory.create(moeut, 1)).getMessage());
+        ModelConfig sut = dense.toBuilder().family("sut").build();
+        assertEquals("model.family 'sut' is not implemented yet (implemented: dense, moeut, moe)",
+                assertThrows(UnsupportedOperationException.class, () -> ModelFactory.create(sut, 1)).getMessage());
     }
 }

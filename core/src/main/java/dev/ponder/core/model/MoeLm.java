@@ -1,0 +1,145 @@
+package dev.ponder.core.model;
+
+import dev.ponder.core.metrics.RoutingStats;
+import dev.ponder.core.nn.Embedding;
+import dev.ponder.core.nn.Fwd;
+import dev.ponder.core.nn.LayerNorm;
+import dev.ponder.core.nn.LmHead;
+import dev.ponder.core.nn.Rope;
+import dev.ponder.core.params.Init;
+import dev.ponder.core.params.ParamRegistry;
+import dev.ponder.core.params.ParamStore;
+import dev.ponder.core.routing.Routing;
+import dev.ponder.core.tensor.StepWorkspace;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The classic MoE control (MODELS.md section 0b): the dense pre-LN transformer of {@link DenseLm}
+ * with every FFN replaced by a softmax top-k MoE ({@link MoeBlock}). The auxiliary loss
+ * ({@link StepStats#auxLoss()}) is the sum over layers of the load-balancing and z losses, already
+ * multiplied by moe_aux_loss and moe_z_loss; it is also reported in evaluation.
+ *
+ * <p>Parameter names as the dense model, with layers.{i}.ffn.{router.weight, up, down}.
+ */
+public final class MoeLm implements LanguageModel {
+    private final ModelConfig config;
+    private final ParamStore store;
+    private final Embedding embedding;
+    private final List<MoeBlock> blocks = new ArrayList<>();
+    private final LayerNorm outNorm;
+    private final LmHead head;
+    private RoutingStats routing = RoutingStats.EMPTY;
+
+    public MoeLm(ModelConfig config, long seed, DataType dtype) {
+        if (!config.family().equals("moe")) {
+            throw new IllegalArgumentException("model.family: expected moe, found " + config.family());
+        }
+        this.config = config;
+        ParamRegistry reg = new ParamRegistry();
+        int d = config.dModel();
+        this.embedding = new Embedding(reg, "embedding", config.vocabSize(), d, Init.normal(1.0 / Math.sqrt(d)));
+        Rope rope = new Rope(config.dHead(), config.ropeDims(), config.ropeBase());
+        for (int i = 0; i < config.nLayers(); i++) {
+            blocks.add(new MoeBlock(reg, "layers." + i, config, rope));
+        }
+        this.outNorm = new LayerNorm(reg, "out_norm", d);
+        this.head = config.tieEmbeddings()
+                ? new LmHead(embedding.weight(), config.headBias()
+                        ? reg.add("lm_head.bias", Init.zeros(), config.vocabSize()) : null)
+                : new LmHead(reg, "lm_head", d, config.vocabSize(), config.headBias(), Init.normal(1.0 / Math.sqrt(d)));
+        this.store = reg.build(dtype, seed);
+    }
+
+    @Override
+    public ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    public ParamStore params() {
+        return store;
+    }
+
+    private record Pass(List<MoeBlock.Saved> saved, double aux, long executedMacs) {}
+
+    private Pass runBlocks(INDArray x, int batch, int t) {
+        List<MoeBlock.Saved> saved = new ArrayList<>(blocks.size());
+        double aux = 0;
+        long macs = 0;
+        for (int i = 0; i < blocks.size(); i++) {
+            MoeBlock.Saved s = blocks.get(i).forwardInPlace(x, batch, t);
+            saved.add(s);
+            aux += s.ffn().auxLoss();
+            macs += MoeBlock.executedMacs(config, s, batch * t, t);
+            Routing r = s.ffn().routing();
+            routing = routing.merge(RoutingStats.of("layers." + i + ".ffn", 0, r.counts(), r.routedPerRow(), 1));
+        }
+        return new Pass(saved, aux, macs);
+    }
+
+    private Map<String, Double> scalars(Pass p, int n, int t) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("executed_macs_per_token", p.executedMacs() / (double) n);
+        m.put("analytic_macs_per_token", (double) analyticMacsPerToken(t));
+        return m;
+    }
+
+    @Override
+    public StepStats forwardBackward(int[] tokens, int batch, int seqLenPlusOne) {
+        Windows w = Windows.split(tokens, batch, seqLenPlusOne, config.contextLength());
+        int n = w.inputs().length;
+        try (StepWorkspace ignored = StepWorkspace.open()) {
+            Fwd<Embedding.Saved> emb = embedding.forward(w.inputs());
+            INDArray x = emb.out();                                          // [B*T, d], the residual stream
+            Pass p = runBlocks(x, batch, w.seqLen());
+            Fwd<LayerNorm.Saved> fin = outNorm.forward(x);
+            LmHead.Result ce = head.lossAndGrad(fin.out(), w.targets(), 1.0 / n);
+            INDArray dx = outNorm.backward(fin.saved(), ce.dx());
+            for (int i = blocks.size() - 1; i >= 0; i--) {
+                dx = blocks.get(i).backwardInPlace(p.saved().get(i), dx);
+            }
+            embedding.backward(emb.saved(), dx);
+            double ceLoss = ce.lossSum() / n;
+            return new StepStats(ceLoss, p.aux(), ceLoss + p.aux(), n, scalars(p, n, w.seqLen()));
+        }
+    }
+
+    @Override
+    public EvalStats evaluate(int[] tokens, int batch, int seqLenPlusOne, boolean withLogits) {
+        Windows w = Windows.split(tokens, batch, seqLenPlusOne, config.contextLength());
+        int n = w.inputs().length;
+        try (StepWorkspace ignored = StepWorkspace.open()) {
+            INDArray x = embedding.forward(w.inputs()).out();
+            Pass p = runBlocks(x, batch, w.seqLen());
+            INDArray xf = outNorm.forward(x).out();
+            INDArray logits = withLogits ? Nd4j.createUninitialized(xf.dataType(), n, config.vocabSize()) : null;
+            double sum = head.loss(xf, w.targets(), logits);
+            INDArray out = withLogits
+                    ? StepWorkspace.detach(logits.reshape(batch, w.seqLen(), config.vocabSize())) : null;
+            return new EvalStats(sum, n, p.aux(), out, scalars(p, n, w.seqLen()));
+        }
+    }
+
+    @Override
+    public RoutingStats drainRoutingStats() {
+        RoutingStats out = routing;
+        routing = RoutingStats.EMPTY;
+        return out;
+    }
+
+    @Override
+    public long analyticMacsPerToken(int seqLen) {
+        return FlopCount.moeMacsPerToken(config, seqLen);
+    }
+
+    @Override
+    public long headMacsPerToken() {
+        return FlopCount.headMacsPerToken(config);
+    }
+}

@@ -1,0 +1,284 @@
+package dev.ponder.core.model;
+
+import dev.ponder.core.metrics.RoutingStats;
+import dev.ponder.core.nn.Embedding;
+import dev.ponder.core.nn.Fwd;
+import dev.ponder.core.nn.LayerNorm;
+import dev.ponder.core.nn.LmHead;
+import dev.ponder.core.params.Init;
+import dev.ponder.core.params.ParamRegistry;
+import dev.ponder.core.params.ParamStore;
+import dev.ponder.core.routing.EntropyRegularizer;
+import dev.ponder.core.routing.Routing;
+import dev.ponder.core.tensor.Rng;
+import dev.ponder.core.tensor.StepWorkspace;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * MoEUT (Csordás et al. 2024; MODELS.md section 1), reference RobertCsordas/moeut {@code MoEUTLM}:
+ * x = Emb(tokens); G = group_size distinct {@link MoeutLayer}s applied in order and the group
+ * repeated R = n_layers / G times (ABAB..., weights shared, gradients summed over repeats);
+ * logits = lm_head(out_norm(x)) with bias.
+ *
+ * <p>Training adds MoEUT's entropy regulariser (training mode only): per σ-MoE module over its R
+ * invocations, entropy_reg * L; per SwitchHead module (att_n_experts > 1), att_entropy_reg * (L_v + L_o).
+ * It is {@link StepStats#auxLoss()}; its parts are the scalars "reg_ffn" and "reg_att".
+ *
+ * <p>Parameter names and shapes are the reference's (export is a copy): embedding.weight,
+ * transformer.layers.{g}.{attention.q.weight, attention.k.weight, attention.v, attention.o,
+ * attention.sel_v, attention.sel_o, ffn.keys, ffn.values, ffn.expert_sel, ln1.*, ln2.*},
+ * out_norm.{weight,bias}, lm_head.{weight,bias}. Init: embedding N(0, 1/sqrt(d)) (kaiming fan-in);
+ * layers with s = sqrt(2 / n_layers) (see the layers) and the router row renormalisation; lm_head
+ * PyTorch's Linear default U(+-1/sqrt(d)) for weight and bias; LayerNorms 1 and 0.
+ *
+ * <p>Expert dropout (0 by default) draws from a stream split from the seed by the batch's tokens, so
+ * a step's masks depend only on (seed, batch) and never on a global RNG.
+ */
+public final class MoeutLm implements LanguageModel {
+    private final ModelConfig config;
+    private final MoeutSettings ms;
+    private final ParamStore store;
+    private final Embedding embedding;
+    private final List<MoeutLayer> layers = new ArrayList<>();
+    private final LayerNorm outNorm;
+    private final LmHead head;
+    private final Rng dropoutRoot;
+    private RoutingStats routing = RoutingStats.EMPTY;
+
+    public MoeutLm(ModelConfig config, long seed, DataType dtype) {
+        if (!config.family().equals("moeut")) {
+            throw new IllegalArgumentException("model.family: expected moeut, found " + config.family());
+        }
+        this.config = config;
+        this.ms = config.moeut();
+        ParamRegistry reg = new ParamRegistry();
+        int d = config.dModel();
+        this.embedding = new Embedding(reg, "embedding", config.vocabSize(), d, Init.normal(1.0 / Math.sqrt(d)));
+        double s = Math.sqrt(2.0 / config.nLayers());
+        for (int g = 0; g < ms.groupSize(); g++) {
+            layers.add(new MoeutLayer(reg, "transformer.layers." + g, config, s));
+        }
+        Init headInit = Init.uniform(1.0 / Math.sqrt(d));
+        this.head = new LmHead(reg.add("lm_head.weight", headInit, config.vocabSize(), d),
+                reg.add("lm_head.bias", headInit, false, config.vocabSize()));
+        this.outNorm = new LayerNorm(reg, "out_norm", d);
+        this.store = reg.build(dtype, seed);
+        for (MoeutLayer l : layers) {
+            l.renormRouters();
+        }
+        this.dropoutRoot = new Rng(seed).split("expert_dropout");
+    }
+
+    @Override
+    public ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    public ParamStore params() {
+        return store;
+    }
+
+    private int repeats() {
+        return ms.repeats(config.nLayers());
+    }
+
+    /** The blocks' forward: saved[r][g], the final residual stream and the executed MACs. */
+    private record Blocks(MoeutLayer.Saved[][] saved, INDArray x, long executedMacs) {}
+
+    private Blocks runBlocks(INDArray x, int batch, int t, boolean training, Rng stepRng) {
+        int g = layers.size();
+        MoeutLayer.Saved[][] saved = new MoeutLayer.Saved[repeats()][g];
+        long macs = 0;
+        for (int r = 0; r < repeats(); r++) {
+            for (int i = 0; i < g; i++) {
+                Rng rng = stepRng == null ? null : stepRng.split((long) r * g + i);
+                saved[r][i] = layers.get(i).forwardInPlace(x, batch, t, training, rng);
+                macs += layers.get(i).executedMacs(saved[r][i], batch * t, t, config.nHeads(), config.dHead());
+                recordRouting(saved[r][i], r, i);
+            }
+        }
+        return new Blocks(saved, x, macs);
+    }
+
+    private void recordRouting(MoeutLayer.Saved s, int r, int g) {
+        String name = "transformer.layers." + g;
+        Routing f = s.ffn().routing();
+        RoutingStats add = RoutingStats.of(name + ".ffn", r, f.counts(), f.routedPerRow(), 1);
+        if (s.att().valueDispatch() != null) {
+            Routing v = s.att().valueDispatch().plan().routing();
+            Routing o = s.att().outDispatch().plan().routing();
+            add = add.merge(RoutingStats.of(name + ".attention.v", r, v.counts(), v.routedPerRow(), config.nHeads()))
+                    .merge(RoutingStats.of(name + ".attention.o", r, o.counts(), o.routedPerRow(), config.nHeads()));
+        }
+        routing = routing.merge(add);
+    }
+
+    /** The entropy regulariser's value (coefficients applied) and its logit gradients per [r][g]. */
+    private record Reg(double ffn, double att, INDArray[][] dFfn, INDArray[][] dV, INDArray[][] dO) {}
+
+    private Reg regularize(MoeutLayer.Saved[][] saved, int batch, int t) {
+        int reps = repeats();
+        int g = layers.size();
+        INDArray[][] dFfn = new INDArray[reps][g];
+        INDArray[][] dV = new INDArray[reps][g];
+        INDArray[][] dO = new INDArray[reps][g];
+        double ffn = 0;
+        double att = 0;
+        for (int i = 0; i < g; i++) {
+            List<INDArray> zf = new ArrayList<>();
+            List<INDArray> zv = new ArrayList<>();
+            List<INDArray> zo = new ArrayList<>();
+            for (int r = 0; r < reps; r++) {
+                zf.add(saved[r][i].ffn().logits());
+                zv.add(saved[r][i].att().logitsV());
+                zo.add(saved[r][i].att().logitsO());
+            }
+            if (ms.entropyReg() > 0) {
+                EntropyRegularizer.Result f = EntropyRegularizer.compute(zf, batch, t, 1, ms.ffNExperts(), ms.entropyReg());
+                ffn += ms.entropyReg() * f.loss();
+                for (int r = 0; r < reps; r++) {
+                    dFfn[r][i] = f.dLogits().get(r);
+                }
+            }
+            if (ms.attEntropyReg() > 0 && ms.attNExperts() > 1) {
+                EntropyRegularizer.Result v = EntropyRegularizer.compute(zv, batch, t, config.nHeads(),
+                        ms.attNExperts(), ms.attEntropyReg());
+                EntropyRegularizer.Result o = EntropyRegularizer.compute(zo, batch, t, config.nHeads(),
+                        ms.attNExperts(), ms.attEntropyReg());
+                att += ms.attEntropyReg() * (v.loss() + o.loss());
+                for (int r = 0; r < reps; r++) {
+                    dV[r][i] = v.dLogits().get(r);
+                    dO[r][i] = o.dLogits().get(r);
+                }
+            }
+        }
+        return new Reg(ffn, att, dFfn, dV, dO);
+    }
+
+    @Override
+    public StepStats forwardBackward(int[] tokens, int batch, int seqLenPlusOne) {
+        Windows w = Windows.split(tokens, batch, seqLenPlusOne, config.contextLength());
+        int n = w.inputs().length;
+        int t = w.seqLen();
+        boolean dropout = ms.ffExpertDropout() > 0 || ms.attExpertDropout() > 0;
+        Rng stepRng = dropout ? dropoutRoot.split(Arrays.hashCode(tokens)) : null;
+        try (StepWorkspace ignored = StepWorkspace.open()) {
+            Fwd<Embedding.Saved> emb = embedding.forward(w.inputs());
+            Blocks blocks = runBlocks(emb.out(), batch, t, true, stepRng);    // [B*T, d], updated in place
+            Reg reg = regularize(blocks.saved(), batch, t);
+            Fwd<LayerNorm.Saved> fin = outNorm.forward(blocks.x());
+            LmHead.Result ce = head.lossAndGrad(fin.out(), w.targets(), 1.0 / n);
+            INDArray dx = outNorm.backward(fin.saved(), ce.dx());
+            for (int r = repeats() - 1; r >= 0; r--) {
+                for (int i = layers.size() - 1; i >= 0; i--) {
+                    dx = layers.get(i).backwardInPlace(blocks.saved()[r][i], dx, reg.dFfn()[r][i], reg.dV()[r][i],
+                            reg.dO()[r][i]);
+                }
+            }
+            embedding.backward(emb.saved(), dx);
+            double ceLoss = ce.lossSum() / n;
+            double aux = reg.ffn() + reg.att();
+            return new StepStats(ceLoss, aux, ceLoss + aux, n, scalars(reg, blocks.executedMacs() / (double) n, t));
+        }
+    }
+
+    private Map<String, Double> scalars(Reg reg, double executedPerToken, int t) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        if (reg != null) {
+            m.put("reg_ffn", reg.ffn());
+            m.put("reg_att", reg.att());
+        }
+        m.put("executed_macs_per_token", executedPerToken);
+        m.put("analytic_macs_per_token", (double) analyticMacsPerToken(t));
+        return m;
+    }
+
+    @Override
+    public EvalStats evaluate(int[] tokens, int batch, int seqLenPlusOne, boolean withLogits) {
+        return evaluate(tokens, batch, seqLenPlusOne, withLogits, false);
+    }
+
+    /**
+     * Forward only. With {@code trainingMode} the entropy regulariser is computed as in training
+     * and returned as {@link EvalStats#auxLoss()} (expert dropout stays off: scoring never samples);
+     * otherwise auxLoss is 0, as the reference's evaluation mode records no selections.
+     */
+    public EvalStats evaluate(int[] tokens, int batch, int seqLenPlusOne, boolean withLogits, boolean trainingMode) {
+        Windows w = Windows.split(tokens, batch, seqLenPlusOne, config.contextLength());
+        int n = w.inputs().length;
+        try (StepWorkspace ignored = StepWorkspace.open()) {
+            Blocks blocks = runBlocks(embedding.forward(w.inputs()).out(), batch, w.seqLen(), false, null);
+            Reg reg = trainingMode ? regularize(blocks.saved(), batch, w.seqLen()) : null;
+            INDArray xf = outNorm.forward(blocks.x()).out();
+            INDArray logits = withLogits ? Nd4j.createUninitialized(xf.dataType(), n, config.vocabSize()) : null;
+            double sum = head.loss(xf, w.targets(), logits);
+            INDArray out = withLogits
+                    ? StepWorkspace.detach(logits.reshape(batch, w.seqLen(), config.vocabSize())) : null;
+            double aux = reg == null ? 0.0 : reg.ffn() + reg.att();
+            return new EvalStats(sum, n, aux, out, scalars(reg, blocks.executedMacs() / (double) n, w.seqLen()));
+        }
+    }
+
+    /**
+     * For tests: the smallest gap, over every router row of a forward pass, between the k-th and
+     * the (k+1)-th largest logit. A finite-difference step that moves logits by less cannot change
+     * any expert selection.
+     */
+    double selectionMargin(int[] tokens, int batch, int seqLenPlusOne) {
+        Windows w = Windows.split(tokens, batch, seqLenPlusOne, config.contextLength());
+        try (StepWorkspace ignored = StepWorkspace.open()) {
+            Blocks b = runBlocks(embedding.forward(w.inputs()).out(), batch, w.seqLen(), false, null);
+            routing = RoutingStats.EMPTY;
+            double m = Double.MAX_VALUE;
+            for (MoeutLayer.Saved[] row : b.saved()) {
+                for (MoeutLayer.Saved s : row) {
+                    m = Math.min(m, margin(s.ffn().logits(), ms.ffNExperts(), ms.ffK()));
+                    if (s.att().logitsV() != null) {
+                        m = Math.min(m, margin(s.att().logitsV(), ms.attNExperts(), ms.attK()));
+                        m = Math.min(m, margin(s.att().logitsO(), ms.attNExperts(), ms.attK()));
+                    }
+                }
+            }
+            return m;
+        }
+    }
+
+    private static double margin(INDArray logits, int e, int k) {
+        if (k == e) {
+            return Double.MAX_VALUE;
+        }
+        double[] z = dev.ponder.core.routing.HostArrays.read(logits);
+        double m = Double.MAX_VALUE;
+        for (int from = 0; from < z.length; from += e) {
+            double[] row = Arrays.copyOfRange(z, from, from + e);
+            Arrays.sort(row);
+            m = Math.min(m, row[e - k] - row[e - k - 1]);
+        }
+        return m;
+    }
+
+    @Override
+    public RoutingStats drainRoutingStats() {
+        RoutingStats out = routing;
+        routing = RoutingStats.EMPTY;
+        return out;
+    }
+
+    @Override
+    public long analyticMacsPerToken(int seqLen) {
+        return FlopCount.moeutMacsPerToken(config, seqLen);
+    }
+
+    @Override
+    public long headMacsPerToken() {
+        return FlopCount.headMacsPerToken(config);
+    }
+}

@@ -1,0 +1,121 @@
+package dev.ponder.core.model;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The MoEUT-specific keys of {@code model.*} (family moeut), named and defaulted as the
+ * constructor arguments of the reference {@code MoEUTLM} (RobertCsordas/moeut): group_size (2),
+ * ff_n_experts (required), ff_expert_size (128), ff_k (8), att_n_experts (required), att_k (2),
+ * entropy_reg (0.01), att_entropy_reg (0.001), dropout (0), ff_expert_dropout (0),
+ * att_expert_dropout (0).
+ *
+ * <p>dropout must be 0 for now: the reference applies it to the attention branch only and the
+ * MoEUT paper trains without it; it is accepted as a key so reference configurations load.
+ */
+public record MoeutSettings(int groupSize, int ffNExperts, int ffExpertSize, int ffK, int attNExperts, int attK,
+                            double entropyReg, double attEntropyReg, double dropout, double ffExpertDropout,
+                            double attExpertDropout) {
+
+    /** Keys specific to moeut, in canonical order. */
+    public static final List<String> KEYS = List.of("group_size", "ff_n_experts", "ff_expert_size", "ff_k",
+            "att_n_experts", "att_k", "entropy_reg", "att_entropy_reg", "dropout", "ff_expert_dropout",
+            "att_expert_dropout");
+
+    /** Shared keys a moeut config accepts (the rest of the dense keys have fixed MoEUT values). */
+    static final List<String> SHARED_KEYS = List.of("family", "vocab_size", "d_model", "n_layers", "n_heads",
+            "d_head", "context_length");
+
+    public MoeutSettings {
+        atLeast("group_size", groupSize, 1);
+        atLeast("ff_n_experts", ffNExperts, 1);
+        atLeast("ff_expert_size", ffExpertSize, 1);
+        if (ffK < 1 || ffK > ffNExperts) {
+            throw new IllegalArgumentException("model.ff_k: expected an integer in [1, ff_n_experts = " + ffNExperts
+                    + "], found " + ffK);
+        }
+        atLeast("att_n_experts", attNExperts, 1);
+        if (attK < 1 || (attNExperts > 1 && attK > attNExperts)) {
+            throw new IllegalArgumentException("model.att_k: expected an integer in [1, att_n_experts = "
+                    + attNExperts + "], found " + attK);
+        }
+        nonNegative("entropy_reg", entropyReg);
+        nonNegative("att_entropy_reg", attEntropyReg);
+        if (dropout != 0) {
+            throw new IllegalArgumentException("model.dropout: expected 0 (dropout is not implemented), found " + dropout);
+        }
+        probability("ff_expert_dropout", ffExpertDropout);
+        probability("att_expert_dropout", attExpertDropout);
+    }
+
+    /** The reference defaults with the two required expert counts. */
+    public static MoeutSettings defaults(int ffNExperts, int attNExperts) {
+        return new MoeutSettings(2, ffNExperts, 128, 8, attNExperts, 2, 0.01, 0.001, 0.0, 0.0, 0.0);
+    }
+
+    /** Repeats of the layer group: n_layers / group_size. */
+    public int repeats(int nLayers) {
+        return nLayers / groupSize;
+    }
+
+    static MoeutSettings fromMap(Map<String, ?> m) {
+        for (String k : List.of("ff_n_experts", "att_n_experts")) {
+            if (!m.containsKey(k)) {
+                throw new IllegalArgumentException("model." + k + ": required key is missing (family moeut)");
+            }
+        }
+        MoeutSettings d = defaults(ConfigValues.integer(m, "ff_n_experts"), ConfigValues.integer(m, "att_n_experts"));
+        return new MoeutSettings(
+                m.containsKey("group_size") ? ConfigValues.integer(m, "group_size") : d.groupSize,
+                d.ffNExperts,
+                m.containsKey("ff_expert_size") ? ConfigValues.integer(m, "ff_expert_size") : d.ffExpertSize,
+                m.containsKey("ff_k") ? ConfigValues.integer(m, "ff_k") : d.ffK,
+                d.attNExperts,
+                m.containsKey("att_k") ? ConfigValues.integer(m, "att_k") : d.attK,
+                m.containsKey("entropy_reg") ? ConfigValues.real(m, "entropy_reg") : d.entropyReg,
+                m.containsKey("att_entropy_reg") ? ConfigValues.real(m, "att_entropy_reg") : d.attEntropyReg,
+                m.containsKey("dropout") ? ConfigValues.real(m, "dropout") : d.dropout,
+                m.containsKey("ff_expert_dropout") ? ConfigValues.real(m, "ff_expert_dropout") : d.ffExpertDropout,
+                m.containsKey("att_expert_dropout") ? ConfigValues.real(m, "att_expert_dropout") : d.attExpertDropout);
+    }
+
+    void putInto(Map<String, Object> m) {
+        m.put("group_size", groupSize);
+        m.put("ff_n_experts", ffNExperts);
+        m.put("ff_expert_size", ffExpertSize);
+        m.put("ff_k", ffK);
+        m.put("att_n_experts", attNExperts);
+        m.put("att_k", attK);
+        m.put("entropy_reg", entropyReg);
+        m.put("att_entropy_reg", attEntropyReg);
+        m.put("dropout", dropout);
+        m.put("ff_expert_dropout", ffExpertDropout);
+        m.put("att_expert_dropout", attExpertDropout);
+    }
+
+    /** Checks against the shared keys: n_layers must be a multiple of group_size. */
+    void validateWith(int nLayers) {
+        if (nLayers % groupSize != 0) {
+            throw new IllegalArgumentException("model.n_layers: expected a multiple of group_size = " + groupSize
+                    + ", found " + nLayers);
+        }
+    }
+
+    private static void atLeast(String key, int v, int min) {
+        if (v < min) {
+            throw new IllegalArgumentException("model." + key + ": expected an integer >= " + min + ", found " + v);
+        }
+    }
+
+    private static void nonNegative(String key, double v) {
+        if (!(v >= 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException("model." + key + ": expected a finite number >= 0, found " + v);
+        }
+    }
+
+    private static void probability(String key, double v) {
+        if (!(v >= 0 && v < 1)) {
+            throw new IllegalArgumentException("model." + key + ": expected a value in [0, 1), found " + v);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.ponder.core.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class FamilyConfigTest {
+    private static Map<String, Object> moeut() {
+        Map<String, Object> m = new HashMap<>();
+        m.put("family", "moeut");
+        m.put("vocab_size", 8192);
+        m.put("d_model", 256);
+        m.put("n_layers", 8);
+        m.put("n_heads", 4);
+        m.put("d_head", 64);
+        m.put("ff_n_experts", 64);
+        m.put("att_n_experts", 4);
+        return m;
+    }
+
+    private static String error(Map<String, Object> m) {
+        return assertThrows(IllegalArgumentException.class, () -> ModelConfig.fromMap(m)).getMessage();
+    }
+
+    @Test
+    void moeutDefaultsAreTheReferenceConstructorsAndRoundTrip() {
+        ModelConfig c = ModelConfig.fromMap(moeut());
+        MoeutSettings s = c.moeut();
+        assertEquals(2, s.groupSize());
+        assertEquals(128, s.ffExpertSize());
+        assertEquals(8, s.ffK());
+        assertEquals(2, s.attK());
+        assertEquals(0.01, s.entropyReg());
+        assertEquals(0.001, s.attEntropyReg());
+        assertEquals(4, s.repeats(8));
+        assertEquals(32, c.ropeDims(), "MoEUT rotates half of each head");
+        assertTrue(c.headBias());
+        assertNull(c.moe());
+        assertEquals(c, ModelConfig.fromMap(c.toMap()));
+        assertEquals(ModelConfig.keysFor("moeut"), java.util.List.copyOf(c.toMap().keySet()));
+        assertEquals(c, c.toBuilder().build());
+    }
+
+    @Test
+    void moeutErrorsNameTheKey() {
+        Map<String, Object> m = moeut();
+        m.put("d_ff", 1024);
+        assertTrue(error(m).startsWith("model.d_ff: unknown key for family moeut; expected one of"));
+        m = moeut();
+        m.remove("att_n_experts");
+        assertEquals("model.att_n_experts: required key is missing (family moeut)", error(m));
+        m = moeut();
+        m.put("group_size", 3);
+        assertEquals("model.n_layers: expected a multiple of group_size = 3, found 8", error(m));
+        m = moeut();
+        m.put("dropout", 0.1);
+        assertEquals("model.dropout: expected 0 (dropout is not implemented), found 0.1", error(m));
+        m = moeut();
+        m.put("ff_k", 65);
+        assertEquals("model.ff_k: expected an integer in [1, ff_n_experts = 64], found 65", error(m));
+        m = moeut();
+        m.put("ff_expert_dropout", "lots");
+        assertEquals("model.ff_expert_dropout: expected a number, found 'lots'", error(m));
+        m = moeut();
+        m.put("att_n_experts", 1);                              // the dense-attention case keeps att_k's default
+        assertEquals(1, ModelConfig.fromMap(m).moeut().attNExperts());
+    }
+
+    @Test
+    void moeKeysReplaceDffAndBias() {
+        Map<String, Object> m = new HashMap<>();
+        m.put("family", "moe");
+        m.put("vocab_size", 100);
+        m.put("d_model", 32);
+        m.put("n_layers", 2);
+        m.put("n_heads", 2);
+        m.put("moe_n_experts", 8);
+        m.put("moe_expert_size", 64);
+        m.put("moe_capacity_factor", "1.25");
+        ModelConfig c = ModelConfig.fromMap(m);
+        assertEquals(2, c.moe().k());
+        assertEquals(1.25, c.moe().capacityFactor());
+        assertTrue(c.moe().renormalize());
+        assertEquals(c, ModelConfig.fromMap(c.toMap()));
+        m.put("d_ff", 64);
+        assertTrue(error(m).startsWith("model.d_ff: unknown key for family moe"));
+        m.remove("d_ff");
+        m.put("moe_k", 9);
+        assertEquals("model.moe_k: expected an integer in [1, moe_n_experts = 8], found 9", error(m));
+    }
+
+    @Test
+    void denseRejectsFamilyKeysAndSettings() {
+        Map<String, Object> m = moeut();
+        m.put("family", "dense");
+        assertTrue(error(m).matches("model\\.(ff|att)_n_experts: unknown key; expected one of .*"), error(m));
+        assertThrows(IllegalArgumentException.class, () -> ModelConfig.builder().family("dense").vocabSize(10)
+                .dModel(8).nLayers(1).nHeads(1).moe(MoeSettings.defaults(2, 4)).build());
+        assertEquals(ModelConfig.KEYS, ModelConfig.keysFor("dense"));
+    }
+}
