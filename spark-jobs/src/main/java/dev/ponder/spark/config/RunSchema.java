@@ -66,6 +66,53 @@ public final class RunSchema {
                 .optional("model.head_bias", BOOL, "LM head bias (default false)");
     }
 
+    /**
+     * The model keys of the MoEUT family: the reference MoEUTLM constructor's arguments (core's
+     * MoeutSettings holds their defaults and validation; a test checks both list the same keys).
+     */
+    static ConfigSchema moeut() {
+        return new ConfigSchema()
+                .add("model.family", STRING, null, "one of " + FAMILIES)
+                .add("model.vocab_size", INT, null, "vocabulary size (>= the data's tokenizer vocabulary)")
+                .add("model.d_model", INT, null, "residual width d")
+                .add("model.n_layers", INT, null, "layers applied, repeats counted (a multiple of group_size)")
+                .add("model.n_heads", INT, null, "attention heads H")
+                .optional("model.d_head", INT, "head width dh (default d_model / n_heads)")
+                .optional("model.context_length", INT, "longest sequence the model accepts (default 1024)")
+                .optional("model.group_size", INT, "distinct layers G, repeated n_layers / G times (default 2)")
+                .add("model.ff_n_experts", INT, null, "σ-MoE experts E")
+                .optional("model.ff_expert_size", INT, "σ-MoE expert width m (default 128)")
+                .optional("model.ff_k", INT, "σ-MoE experts per token (default 8)")
+                .add("model.att_n_experts", INT, null, "SwitchHead experts per head (1: dense v and o)")
+                .optional("model.att_k", INT, "SwitchHead experts per head and token (default 2)")
+                .optional("model.entropy_reg", DOUBLE, "σ-MoE entropy regulariser coefficient (default 0.01)")
+                .optional("model.att_entropy_reg", DOUBLE, "SwitchHead entropy regulariser coefficient (default 0.001)")
+                .optional("model.dropout", DOUBLE, "dropout (must be 0: not implemented)")
+                .optional("model.ff_expert_dropout", DOUBLE, "σ-MoE expert dropout in training (default 0)")
+                .optional("model.att_expert_dropout", DOUBLE, "SwitchHead expert dropout in training (default 0)");
+    }
+
+    /** The model keys of the classic MoE control: the dense keys without d_ff and bias, plus moe_*. */
+    static ConfigSchema moe() {
+        ConfigSchema s = new ConfigSchema();
+        for (ConfigKey k : dense().keys()) {
+            if (!k.name().equals("model.d_ff") && !k.name().equals("model.bias")) {
+                if (k.required()) {
+                    s.add(k.name(), k.type(), null, k.doc());
+                } else {
+                    s.optional(k.name(), k.type(), k.doc());
+                }
+            }
+        }
+        return s.add("model.moe_n_experts", INT, null, "experts E per layer")
+                .add("model.moe_expert_size", INT, null, "hidden width of each expert")
+                .optional("model.moe_k", INT, "experts per token (default 2)")
+                .optional("model.moe_capacity_factor", DOUBLE, "expert capacity factor, tokens dropped above it (default 0: dropless)")
+                .optional("model.moe_renormalize", BOOL, "renormalise the k gates to sum to 1 (default true)")
+                .optional("model.moe_aux_loss", DOUBLE, "load-balancing loss coefficient (default 0.01)")
+                .optional("model.moe_z_loss", DOUBLE, "router z-loss coefficient (default 0)");
+    }
+
     /** The schema for the family named in the raw values (model.family). */
     public static ConfigSchema forRaw(Map<String, Object> raw) {
         Object family = raw.get("model.family");
@@ -77,10 +124,14 @@ public final class RunSchema {
         switch (f) {
             case "dense":
                 return schema.addAll(dense());
+            case "moeut":
+                return schema.addAll(moeut());
+            case "moe":
+                return schema.addAll(moe());
             default:
                 if (FAMILIES.contains(f)) {
                     throw new IllegalArgumentException("model.family " + f + " is not implemented yet "
-                            + "(implemented: dense)");
+                            + "(implemented: dense, moeut, moe)");
                 }
                 throw new IllegalArgumentException("config key model.family: expected one of " + FAMILIES
                         + ", found '" + f + "'");

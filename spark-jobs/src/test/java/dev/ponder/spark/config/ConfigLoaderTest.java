@@ -54,6 +54,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void moeutAndMoeModelKeysAreExactlyThoseOfCoreModelConfig() {
+        for (String family : List.of("moeut", "moe")) {
+            ConfigSchema schema = family.equals("moeut") ? RunSchema.moeut() : RunSchema.moe();
+            java.util.Set<String> schemaKeys = new java.util.TreeSet<>();
+            for (ConfigKey k : schema.keys()) {
+                schemaKeys.add(k.name().substring("model.".length()));
+            }
+            assertEquals(new java.util.TreeSet<>(dev.ponder.core.model.ModelConfig.keysFor(family)), schemaKeys, family);
+        }
+        String moeut = String.join("\n", "model:", "  family: moeut", "  vocab_size: 64", "  d_model: 16",
+                "  n_layers: 4", "  n_heads: 2", "  ff_n_experts: 8", "  att_n_experts: 2", "");
+        ResolvedConfig c = load(moeut, "model.ff_k=3");
+        dev.ponder.core.model.ModelConfig m = dev.ponder.core.model.ModelConfig.fromMap(c.section("model"));
+        assertEquals(3, m.moeut().ffK());
+        assertEquals(2, m.moeut().groupSize(), "core's default");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load(moeut, "model.d_ff=64"));
+        assertTrue(e.getMessage().contains("model.d_ff"), e.getMessage());
+    }
+
+    @Test
     void unknownKeyIsAnErrorNamingItWithASuggestion() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load(YAML, "train.batchsize=4"));
         assertTrue(e.getMessage().contains("train.batchsize") && e.getMessage().contains("--set")
