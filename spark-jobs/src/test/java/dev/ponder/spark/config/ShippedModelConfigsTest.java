@@ -1,0 +1,43 @@
+package dev.ponder.spark.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.ponder.core.model.FlopCount;
+import dev.ponder.core.model.ModelConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The run configurations shipped under conf/model and conf/bench load and describe the paper's models. */
+class ShippedModelConfigsTest {
+    private static ResolvedConfig load(String file) throws Exception {
+        Path p = Path.of("..", "conf").resolve(file);
+        return ConfigLoader.resolve(Files.readString(p), p.toString(), List.of(), RunSchema::forRaw);
+    }
+
+    private static ModelConfig model(String file) throws Exception {
+        return ModelConfig.fromMap(load(file).section("model"));
+    }
+
+    @Test
+    void paperModelsHaveThePapersComputePerForward() throws Exception {
+        ModelConfig moeut = model("model/moeut-44m.yaml");
+        ModelConfig dense = model("model/dense-44m.yaml");
+        assertEquals(46.2, Math.round(FlopCount.moeutMacsPerToken(moeut, 1024) * 1024 / 1e8) / 10.0, 0);
+        assertEquals(52.5, Math.round(FlopCount.denseMacsPerToken(dense, 1024) * 1024 / 1e8) / 10.0, 0);
+        ResolvedConfig c = load("model/moeut-44m.yaml");
+        assertEquals(64, c.getInt("train.batch_size"));
+        assertEquals(0.1, c.getDouble("train.grad_clip"), 0);
+        assertEquals(12, moeut.moeut().ffK());
+    }
+
+    @Test
+    void tinyConfigsLoad() throws Exception {
+        assertEquals(4, model("model/moeut-tiny.yaml").moeut().repeats(8));
+        assertEquals(1.25, model("model/moe-tiny.yaml").moe().capacityFactor(), 0);
+        ModelConfig bench = model("bench/moeut-tiny.yaml");
+        assertEquals(64, bench.moeut().ffNExperts());
+        assertEquals(256, load("bench/moeut-tiny.yaml").getInt("train.seq_len"));
+    }
+}
