@@ -1,17 +1,79 @@
 package dev.ponder.spark.cli;
 
+import dev.ponder.prep.io.HadoopFiles;
+import dev.ponder.spark.sweep.SweepRunner;
+import dev.ponder.spark.sweep.SweepSpec;
+import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
-@Command(name = "sweep", mixinStandardHelpOptions = true, description = "Runs a grid or list of overrides over a base config, then the comparison report.")
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+        description = "Runs a grid or list of overrides over a base config (one run dir each, finished runs "
+                + "skipped), then the comparison report.")
 final class SweepCommand implements Callable<Integer> {
-    @Option(names = "--config", required = true, description = "sweep YAML")
+    @ParentCommand
+    PonderCli parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", required = true, description = "sweep YAML (see conf/sweep/)")
     String config;
+
+    @Option(names = "--only", description = "run only these runs (repeatable), e.g. --only dense")
+    List<String> only = new ArrayList<>();
+
+    @Option(names = "--dry-run", description = "list the runs, their overrides and status; train nothing")
+    boolean dryRun;
+
     @Override
-    public Integer call() {
-        throw new PendingFeature("sweep", "issue 8");
+    public Integer call() throws Exception {
+        PrintWriter console = spec.commandLine().getOut();
+        Configuration conf = ReportCommand.hadoopConf(parent.sparkConf());
+        String yaml;
+        try {
+            yaml = HadoopFiles.readString(HadoopFiles.qualify(config, conf), conf);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("--config " + config + ": cannot read (" + e.getMessage() + ")", e);
+        }
+        SweepSpec sweep = SweepSpec.parse(yaml, config);
+        SweepRunner runner = new SweepRunner(sweep, conf);
+        List<SweepRunner.Planned> plan = runner.plan(only, conf);
+        List<SweepRunner.Planned> todo = new ArrayList<>();
+        for (SweepRunner.Planned p : plan) {
+            console.printf("sweep: %-9s %s  %s%n", p.finished() ? "finished" : "to train", p.point().name(),
+                    String.join(" ", p.point().sets()));
+            if (!p.finished()) {
+                todo.add(p);
+            }
+        }
+        if (dryRun) {
+            return 0;
+        }
+        Map<String, String> failures = Map.of();
+        if (!todo.isEmpty()) { // a finished sweep only rewrites its report: no Spark needed
+            Map<String, String> settings = new LinkedHashMap<>(parent.sparkConf());
+            if (sweep.concurrent() > 1) {
+                settings.putIfAbsent("spark.scheduler.mode", "FAIR"); // concurrent runs share executors evenly
+            }
+            try (JavaSparkContext sc = SparkSessions.open("ponder sweep", parent.master, settings)) {
+                failures = runner.train(sc, todo, console);
+            }
+        }
+        console.println("sweep: report " + runner.report(plan, conf));
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException(failures.size() + " of " + todo.size() + " runs failed: " + failures);
+        }
+        return 0;
     }
 }

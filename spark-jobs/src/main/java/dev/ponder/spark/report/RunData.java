@@ -85,14 +85,15 @@ public final class RunData {
 
     private void add(JsonNode r) {
         long step = r.path("step").asLong();
-        if (r.has("loss")) {
+        // Non-finite values (Jackson writes NaN as the string "NaN") are not points of a curve.
+        if (r.path("loss").isNumber()) {
             train.add(NODES.arrayNode().add(step).add(r.get("loss").asDouble()));
-            if (r.has("tokens_per_s")) {
+            if (r.path("tokens_per_s").isNumber()) {
                 throughput.add(NODES.arrayNode().add(step).add(r.get("tokens_per_s").asDouble()));
             }
             lastTrain = r;
         }
-        if (r.has("val_loss")) {
+        if (r.path("val_loss").isNumber()) {
             val.add(NODES.arrayNode().add(step).add(r.get("val_loss").asDouble()).add(r.path("val_ppl").asDouble()));
         }
         if (r.has("histograms")) {

@@ -27,6 +27,7 @@ public final class TensorBoardLog {
     private final Path file;
     private final Configuration conf;
     private final ByteArrayOutputStream records = new ByteArrayOutputStream();
+    private int events;
 
     public TensorBoardLog(Path runDir, Configuration conf) {
         this.conf = conf;
@@ -132,10 +133,16 @@ public final class TensorBoardLog {
 
     private void append(byte[] event) {
         records.writeBytes(TfRecord.frame(event));
+        events++;
     }
 
-    /** Writes (rewrites) this process's event file with every event logged so far. */
+    /**
+     * Writes (rewrites) this process's event file with every event logged so far; nothing when
+     * only the file-version header exists (e.g. `train` on a finished run), to avoid empty files.
+     */
     public void flush() {
-        ReportFiles.write(file, records.toByteArray(), conf);
+        if (events > 1) {
+            ReportFiles.write(file, records.toByteArray(), conf);
+        }
     }
 }

@@ -32,12 +32,15 @@ final class PartitionTrainer {
             rows = stream.nextBatch(s.batchSize(), rows);
             int[] tokens = crop(rows, s.batchSize(), dataWindow, s.window(), batch);
             LocalTrainer.StepResult r = trainer.step(tokens, s.batchSize(), s.window());
-            out.ceLoss[k] = r.stats().ceLoss();
-            out.auxLoss[k] = r.stats().auxLoss();
+            long n = r.stats().tokens();
+            out.ceLoss[k] = r.stats().ceLoss() * n; // token-weighted sums: see RoundResult
+            out.auxLoss[k] = r.stats().auxLoss() * n;
+            out.stepTokens[k] = n;
             out.gradNorm[k] = r.gradNorm();
             out.lr[k] = r.lr();
-            out.tokens += r.stats().tokens();
-            r.stats().scalars().forEach((name, v) -> out.scalars.merge(name, v, Double::sum));
+            out.tokens += n;
+            r.stats().scalars().forEach((name, v) -> out.scalars.merge(name, v * n, Double::sum));
+            ComputeStats.record(trainer.model(), n, s.seqLen(), out);
             if (!Double.isFinite(r.stats().totalLoss()) || !Double.isFinite(r.gradNorm())) {
                 out.failure = "non-finite loss " + r.stats().totalLoss() + " or gradient norm " + r.gradNorm()
                         + " at step " + (in.step() + k + 1) + " on worker " + partition;

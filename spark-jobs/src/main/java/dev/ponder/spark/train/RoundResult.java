@@ -1,5 +1,6 @@
 package dev.ponder.spark.train;
 
+import dev.ponder.core.metrics.RoutingStats;
 import dev.ponder.prep.shard.Cursor;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
@@ -8,7 +9,10 @@ import java.util.TreeMap;
 
 /**
  * Sums over the workers of one round (like an MLlib aggregator: built per partition, merged by
- * addition, divided once on the driver). Per-step arrays are indexed by local step.
+ * addition, divided once on the driver). Per-step arrays are indexed by local step. Losses are
+ * token-weighted sums and {@link #stepTokens} their token counts, so the driver's mean is the
+ * exact mean over every token of the step, however the workers' batches were sized (no average
+ * of averages); per-token compute histograms and expert loads are exact counts.
  */
 public final class RoundResult implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -19,6 +23,12 @@ public final class RoundResult implements Serializable {
     final double[] auxLoss;
     final double[] gradNorm;
     final double[] lr;
+    /** Tokens of local step k over all replicas (the weights of ceLoss and auxLoss). */
+    final long[] stepTokens;
+    /** Per-token compute (depth, width, experts, flops), summed over the round's steps and workers. */
+    final TreeMap<String, dev.ponder.spark.report.Histogram> histograms = new TreeMap<>();
+    /** Expert load per routed module and repeat, summed over the round's steps and workers. */
+    RoutingStats routing = RoutingStats.EMPTY;
     long tokens;
     int replicas;
     final TreeMap<Integer, Cursor> cursors = new TreeMap<>();
@@ -32,6 +42,7 @@ public final class RoundResult implements Serializable {
         this.auxLoss = new double[localSteps];
         this.gradNorm = new double[localSteps];
         this.lr = new double[localSteps];
+        this.stepTokens = new long[localSteps];
     }
 
     /** Adds {@code other} into this one and returns this. */
@@ -43,7 +54,10 @@ public final class RoundResult implements Serializable {
             auxLoss[k] += other.auxLoss[k];
             gradNorm[k] += other.gradNorm[k];
             lr[k] = Math.max(lr[k], other.lr[k]); // identical on every worker
+            stepTokens[k] += other.stepTokens[k];
         }
+        other.histograms.forEach((name, h) -> histograms.merge(name, h, dev.ponder.spark.report.Histogram::merge));
+        routing = routing.merge(other.routing);
         tokens += other.tokens;
         replicas += other.replicas;
         cursors.putAll(other.cursors);

@@ -12,6 +12,8 @@ import dev.ponder.prep.shard.WindowStream;
 import dev.ponder.spark.ckpt.CheckpointData;
 import dev.ponder.spark.ckpt.CheckpointStore;
 import dev.ponder.spark.config.ResolvedConfig;
+import dev.ponder.spark.report.RunData;
+import dev.ponder.spark.report.TensorBoardLog;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -57,6 +59,8 @@ public final class TrainDriver {
         LanguageModel reference = ModelFactory.create(modelConfig, settings.seed());
         RunState state = resumeOrStart(store, reference, data);
         MetricsLog metrics = new MetricsLog(runDir, conf, state.step);
+        TensorBoardLog tb = new TensorBoardLog(runDir, conf); // the same records, for TensorBoard
+        double flopsPerToken = ComputeStats.flopsPerToken(reference, settings.seqLen());
         Map<String, Object> provenance = Provenance.describe(sc.version(), sc.master());
         HadoopFiles.writeString(new Path(runDir, "config.json"), config.toJson(), conf);
 
@@ -65,10 +69,12 @@ public final class TrainDriver {
         long tokensThisRun = 0;
         double lastLoss = Double.NaN;
         long lastCheckpoint = store.committedSteps().isEmpty() ? -1 : state.step;
-        int rounds = (int) ((settings.steps() - state.step + settings.localSteps() - 1) / settings.localSteps());
-        for (int round = 1; state.step < settings.steps(); round++) {
+        while (state.step < settings.steps()) {
             int k = (int) Math.min(settings.localSteps(), settings.steps() - state.step);
-            sc.setJobGroup("ponder-train", String.format("train round %d/%d, step %d", round, rounds, state.step), false);
+            // Spark UI: rounds counted over the whole run (not this process), so resumed runs read the same.
+            sc.setJobGroup("ponder-train", String.format("train round %d/%d, step %d of %s",
+                    state.step / settings.localSteps() + 1, (settings.steps() + settings.localSteps() - 1)
+                    / settings.localSteps(), state.step, runDir.getName()), false);
             long t0 = System.nanoTime();
             RoundResult r = runRound(plan, state, k);
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -86,16 +92,30 @@ public final class TrainDriver {
             tokensThisRun += r.tokens;
             double elapsed = (System.nanoTime() - startNanos) / 1e9;
             double tokPerS = tokensThisRun / Math.max(1e-9, elapsed);
+            List<Map<String, Object>> logged = new ArrayList<>();
             for (int j = 0; j < k; j++) {
                 long step = before + j + 1;
-                lastLoss = r.ceLoss[j] / r.replicas;
+                lastLoss = r.ceLoss[j] / r.stepTokens[j];
                 if (step % settings.logEvery() == 0 || step == settings.steps()) {
-                    metrics.append(stepRecord(step, r, j, tokPerS, before, k));
+                    Map<String, Object> rec = stepRecord(step, r, j, tokPerS, before, k);
+                    rec.put("flops_per_token", flopsPerToken);
+                    logged.add(rec);
                 }
             }
+            // The round's per-token compute (histograms, expert load) joins its last logged step's record.
+            if (!logged.isEmpty()) {
+                logged.get(logged.size() - 1).putAll(ComputeStats.fields(r));
+            }
+            for (Map<String, Object> rec : logged) {
+                metrics.append(rec);
+                tb.addMetrics(rec);
+            }
             if (crossed(before, state.step, settings.evalEvery())) {
+                sc.setJobGroup("ponder-train", "validation at step " + state.step + " of " + runDir.getName(), false);
                 Evaluator.Totals v = Evaluator.evaluate(sc, plan, state.params, Manifest.VAL, evalWindows());
-                metrics.append(Map.of("step", state.step, "val_loss", v.loss(), "val_ppl", v.perplexity()));
+                Map<String, Object> rec = Map.of("step", state.step, "val_loss", v.loss(), "val_ppl", v.perplexity());
+                metrics.append(rec);
+                tb.addMetrics(rec);
                 console.printf("eval step %d: val loss %.4f ppl %.2f%n", state.step, v.loss(), v.perplexity());
             }
             progress(state.step, lastLoss, r.lr[k - 1], tokPerS, elapsed, state.step - startStep, seconds);
@@ -104,13 +124,48 @@ public final class TrainDriver {
                 store.prune(settings.keepCheckpoints());
                 lastCheckpoint = state.step;
                 metrics.flush();
+                tb.flush();
             }
         }
         metrics.flush();
-        sc.setJobGroup("ponder-train", "final validation", false);
+        tb.flush();
+        sc.setJobGroup("ponder-train", "final validation of " + runDir.getName(), false);
         Evaluator.Totals val = Evaluator.evaluate(sc, plan, state.params, Manifest.VAL, evalWindows());
         double elapsed = (System.nanoTime() - startNanos) / 1e9;
+        writeEval(val, state.step, lastLoss, reference.params().size(), flopsPerToken,
+                tokensThisRun > 0 ? tokensThisRun / Math.max(1e-9, elapsed) : Double.NaN);
         return new Summary(runDir.toString(), state.step, lastLoss, val, tokensThisRun / Math.max(1e-9, elapsed));
+    }
+
+    /**
+     * {@code <run-dir>/eval.json}: the final validation with what the comparison report needs
+     * (parameters, FLOPs/token, throughput). Written after the final checkpoint, so a run that
+     * has one but not this file (killed in between) writes it when `train` is run again.
+     */
+    private void writeEval(Evaluator.Totals val, long step, double trainLoss, long parameters, double flopsPerToken,
+            double tokensPerSecond) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("step", step);
+        m.put("family", modelConfig.family());
+        m.put("parameters", parameters);
+        m.put("flops_per_token", flopsPerToken);
+        m.put("tokens_seen", step * (long) settings.batchSize() * settings.seqLen() * settings.workers());
+        if (Double.isFinite(trainLoss)) {
+            m.put("train_loss", trainLoss);
+        }
+        if (Double.isFinite(tokensPerSecond)) {
+            m.put("tokens_per_s", tokensPerSecond);
+        }
+        m.put("val_loss", val.loss());
+        m.put("val_ppl", val.perplexity());
+        m.put("val_tokens", val.tokens());
+        m.put("val_windows", val.windows());
+        try {
+            HadoopFiles.writeString(new Path(runDir, RunData.EVAL_FILE), new com.fasterxml.jackson.databind.ObjectMapper()
+                    .writerWithDefaultPrettyPrinter().writeValueAsString(m), conf);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public static int threadsPerTask(JavaSparkContext sc, TrainSettings settings) {
@@ -143,11 +198,11 @@ public final class TrainDriver {
 
     private Map<String, Object> stepRecord(long step, RoundResult r, int j, double tokPerS, long roundStart, int k) {
         Map<String, Object> m = new LinkedHashMap<>();
-        double ce = r.ceLoss[j] / r.replicas;
+        double ce = r.ceLoss[j] / r.stepTokens[j]; // exact means over every token of the step
         m.put("step", step);
         m.put("loss", ce);
         m.put("ppl", Math.exp(ce));
-        m.put("aux_loss", r.auxLoss[j] / r.replicas);
+        m.put("aux_loss", r.auxLoss[j] / r.stepTokens[j]);
         m.put("lr", r.lr[j]);
         m.put("grad_norm", r.gradNorm[j] / r.replicas);
         m.put("tokens_per_s", tokPerS);

@@ -11,14 +11,14 @@ import java.util.Map;
  * shares no code with the writer (its own bitwise CRC32C, its own wire-format decoder), so a bug
  * in the writer's framing or encoding cannot cancel out. Every CRC is checked; a mismatch throws.
  */
-final class IndependentEventParser {
+public final class IndependentEventParser {
     /** One decoded Event: wall_time, step, file_version (or null), and its summary values. */
-    record Event(double wallTime, long step, String fileVersion, List<Value> values) {}
+    public record Event(double wallTime, long step, String fileVersion, List<Value> values) {}
 
     /** One Summary.Value: a simple_value (scalar) or a histogram (other fields NaN / null). */
-    record Value(String tag, Float simpleValue, Histo histo) {}
+    public record Value(String tag, Float simpleValue, Histo histo) {}
 
-    record Histo(double min, double max, double num, double sum, double sumSquares, double[] bucketLimit,
+    public record Histo(double min, double max, double num, double sum, double sumSquares, double[] bucketLimit,
             double[] bucket) {}
 
     private IndependentEventParser() {}
@@ -120,7 +120,7 @@ final class IndependentEventParser {
         }
     }
 
-    static List<Event> parse(byte[] file) {
+    public static List<Event> parse(byte[] file) {
         List<Event> events = new ArrayList<>();
         for (byte[] r : records(file)) {
             Map<Integer, List<Object>> e = fields(r);

@@ -1,0 +1,71 @@
+package dev.ponder.spark.train;
+
+import dev.ponder.core.metrics.RoutingStats;
+import dev.ponder.core.model.LanguageModel;
+import dev.ponder.spark.report.Histogram;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Per-token compute of training steps (MODELS.md section 5), gathered on the executors into a
+ * {@link RoundResult} as exact counts and added by the driver to the round's last logged
+ * metrics.jsonl record ({@code histograms}, {@code expert_load}, {@code compute/NAME} means),
+ * which TensorBoard and the report read.
+ *
+ * <p>The dense family needs no instrumentation: every token runs every layer at full width, so
+ * its depth is n_layers and its FLOPs the analytic count. Families with routing report what
+ * they executed through core's mergeable {@link RoutingStats} (expert load per module and
+ * repeat, experts executed per token); a family that reports nothing gets no histograms here
+ * rather than made-up ones.
+ */
+final class ComputeStats {
+    private ComputeStats() {}
+
+    /** Forward FLOPs per token, MODELS.md section 6 convention: 2 x the analytic multiply-adds. */
+    static double flopsPerToken(LanguageModel model, int seqLen) {
+        return 2.0 * model.analyticMacsPerToken(seqLen);
+    }
+
+    /** Adds one step's {@code tokens} to the round's histograms. */
+    static void record(LanguageModel model, long tokens, int seqLen, RoundResult out) {
+        if (model.config().family().equals("dense")) {
+            out.histograms.computeIfAbsent("depth", k -> Histogram.integers()).add(model.config().nLayers(), tokens);
+            out.histograms.computeIfAbsent("flops", k -> Histogram.exponential())
+                    .add(flopsPerToken(model, seqLen), tokens);
+        }
+    }
+
+    /** Adds routing statistics a replica drained from its model (merge by addition). */
+    static void addRouting(RoundResult out, RoutingStats stats) {
+        out.routing = out.routing.merge(stats);
+    }
+
+    /** The round's compute fields for its last metrics.jsonl record (empty when it gathered none). */
+    static Map<String, Object> fields(RoundResult r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (r.tokens > 0) {
+            // The family's named scalars (mean depth, width, ...), token-weighted over the round.
+            r.scalars.forEach((name, sum) -> m.put("compute/" + name, sum / r.tokens));
+        }
+        Map<String, Object> hs = new LinkedHashMap<>();
+        r.histograms.forEach((name, h) -> hs.put(name, h.toValue().toMap()));
+        if (!r.routing.isEmpty()) {
+            // Experts executed per token, pooled over the routed modules: (token, module) pairs by count.
+            Histogram experts = Histogram.integers();
+            Map<String, Object> load = new LinkedHashMap<>();
+            r.routing.loads().forEach((key, l) -> {
+                long[] executed = l.executedPerToken();
+                for (int j = 0; j < executed.length; j++) {
+                    experts.add(j, executed[j]);
+                }
+                load.put(key.toString(), l.perExpert());
+            });
+            hs.put("experts", experts.toValue().toMap());
+            m.put("expert_load", load);
+        }
+        if (!hs.isEmpty()) {
+            m.put("histograms", hs);
+        }
+        return m;
+    }
+}
