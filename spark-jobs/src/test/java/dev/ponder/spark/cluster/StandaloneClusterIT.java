@@ -1,0 +1,185 @@
+package dev.ponder.spark.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ponder.spark.ckpt.CheckpointStore;
+import dev.ponder.spark.cli.PonderCli;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Training on a real Spark standalone cluster on 127.0.0.1: a master and two 1-core workers in
+ * their own JVMs (from the Maven-built SPARK_HOME), the job submitted with submit/ponder-submit
+ * (the fat jar), executors in separate JVMs. Results are compared with the same configuration
+ * trained in-process on local[2]: the cluster computes the same parameters, also when an executor
+ * JVM is killed in the middle of a round and Spark reruns its task.
+ */
+class StandaloneClusterIT {
+    static final int STEPS = 8;
+    static StandaloneCluster cluster;
+    static Path work;
+    static Path config;
+    static float[] reference;
+
+    @BeforeAll
+    static void startClusterAndTrainTheReference() throws Exception {
+        work = Path.of("target/it-cluster").toAbsolutePath();
+        deleteTree(work);
+        Files.createDirectories(work);
+        cluster = StandaloneCluster.start(SparkHome.prepare(SparkHome.defaultDir()), 2, 1, "1g", work.resolve("cluster"));
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 3000; i++) {
+            text.append("the cluster trains sentence ").append(i % 53).append(" on two executors.\n");
+        }
+        Files.writeString(work.resolve("corpus.txt"), text);
+        String data = work.resolve("data").toString();
+        assertEquals(0, ponderInProcess("prep", "--input", work.resolve("corpus.txt").toString(), "--out", data,
+                "--tokenizer", "byte", "--seq-len", "32", "--val-fraction", "0.05"));
+        // Rounds of several seconds on one core: long enough to kill an executor inside one.
+        config = work.resolve("run.yaml");
+        Files.writeString(config, String.join("\n",
+                "seed: 7",
+                "data: {path: '" + data + "'}",
+                "train: {steps: " + STEPS + ", batch_size: 16, seq_len: 32, workers: 2, local_steps: " + STEPS / 2 + ",",
+                "        checkpoint_every: " + STEPS / 2 + ", warmup_steps: 1, keep_checkpoints: 5, eval_batches: 1}",
+                "model: {family: dense, vocab_size: 256, d_model: 64, n_layers: 2, n_heads: 2, d_ff: 256,",
+                "        context_length: 32}",
+                ""));
+        Path ref = work.resolve("reference");
+        assertEquals(0, ponderInProcess("train", "--config", config.toString(), "--run-dir", ref.toString()));
+        reference = finalParams(ref);
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    static int ponderInProcess(String... args) {
+        String[] all = Stream.concat(Stream.of("--master", "local[2]", "--conf", "spark.ui.enabled=false"),
+                Stream.of(args)).toArray(String[]::new);
+        return PonderCli.execute(all, new PrintWriter(new StringWriter(), true), new PrintWriter(System.err, true));
+    }
+
+    static float[] finalParams(Path runDir) {
+        CheckpointStore store = new CheckpointStore(new org.apache.hadoop.fs.Path(runDir.toUri()), new Configuration());
+        return store.load(STEPS).params();
+    }
+
+    @Test
+    void trainingThroughPonderSubmitRunsOnTwoExecutorJvmsAndMatchesLocalTraining() throws Exception {
+        Path run = work.resolve("cluster-run");
+        PonderSubmitProcess driver = PonderSubmitProcess.start(cluster, "train", "--config", config.toString(),
+                "--run-dir", run.toString());
+        Map<Long, String> seen = new HashMap<>(); // executor pid -> its OMP_NUM_THREADS
+        while (driver.handle().isAlive()) {
+            for (ProcessHandle e : cluster.executors()) {
+                seen.computeIfAbsent(e.pid(), pid -> environment(pid).getOrDefault("OMP_NUM_THREADS", "unset"));
+            }
+            Thread.sleep(200);
+        }
+        assertEquals(0, driver.await(30), driver.output());
+        assertTrue(driver.output().contains("step " + STEPS + "/" + STEPS), driver.output());
+        assertEquals(2, seen.size(), "two executor JVMs (one per worker): " + seen);
+        assertFalse(seen.containsKey(driver.handle().pid()) || seen.containsKey(ProcessHandle.current().pid()),
+                "executors are neither the driver nor the test JVM");
+        seen.forEach((pid, omp) -> assertEquals("1", omp, "OMP_NUM_THREADS of executor " + pid));
+        assertArrayEquals(reference, finalParams(run), 1e-6f, "cluster vs local[2] training");
+    }
+
+    @Test
+    void executorKilledMidRoundIsRerunAndTheRunEndsWithTheSameParameters() throws Exception {
+        Path run = work.resolve("killed-run");
+        PonderSubmitProcess driver = PonderSubmitProcess.start(cluster, "train", "--config", config.toString(),
+                "--run-dir", run.toString());
+        // After the first round's progress line the next tasks are round 2's (eval only runs at the end).
+        Optional<ProcessHandle> victim = Optional.empty();
+        while (driver.handle().isAlive() && victim.isEmpty()) {
+            if (driver.lines().stream().anyMatch(l -> l.startsWith("step " + STEPS / 2 + "/"))) {
+                victim = cluster.executors().stream().filter(StandaloneClusterIT::isRunningATask).findFirst();
+            }
+            Thread.sleep(50);
+        }
+        assertTrue(victim.isPresent(), "no executor was caught running a round-2 task:\n" + driver.output());
+        assertTrue(victim.get().destroyForcibly(), "SIGKILL sent");
+        assertEquals(0, driver.await(300), driver.output());
+        assertTrue(driver.output().contains("Lost task"), "Spark reports the lost task and reruns it:\n"
+                + driver.output());
+        assertArrayEquals(reference, finalParams(run), 1e-6f, "killed-and-rerun vs uninterrupted training");
+    }
+
+    private static final Pattern RUNNING = Pattern.compile("Running task .* \\(TID (\\d+)\\)");
+    private static final Pattern FINISHED = Pattern.compile("Finished task .* \\(TID (\\d+)\\)");
+
+    /** True when the executor's own log shows a task it started and has not finished. */
+    static boolean isRunningATask(ProcessHandle executor) {
+        String cmd = executor.info().commandLine().orElse("");
+        Matcher app = Pattern.compile("--app-id (\\S+)").matcher(cmd);
+        Matcher id = Pattern.compile("--executor-id (\\S+)").matcher(cmd);
+        if (!app.find() || !id.find()) {
+            return false;
+        }
+        try (Stream<Path> workDirs = Files.list(cluster.logDir())) {
+            for (Path w : workDirs.filter(p -> p.getFileName().toString().startsWith("work-")).toList()) {
+                Path stderr = w.resolve(app.group(1)).resolve(id.group(1)).resolve("stderr");
+                if (Files.exists(stderr)) {
+                    String log = Files.readString(stderr, StandardCharsets.UTF_8);
+                    Set<String> open = new HashSet<>();
+                    RUNNING.matcher(log).results().forEach(m -> open.add(m.group(1)));
+                    FINISHED.matcher(log).results().forEach(m -> open.remove(m.group(1)));
+                    return !open.isEmpty();
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    /** A process's environment (Linux /proc; our own user's processes only). */
+    static Map<String, String> environment(long pid) {
+        Map<String, String> env = new HashMap<>();
+        try {
+            for (String kv : new String(Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "environ")),
+                    StandardCharsets.UTF_8).split("\0")) {
+                int eq = kv.indexOf('=');
+                if (eq > 0) {
+                    env.put(kv.substring(0, eq), kv.substring(eq + 1));
+                }
+            }
+        } catch (IOException e) {
+            env.put("OMP_NUM_THREADS", "unreadable: " + e);
+        }
+        return env;
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}
