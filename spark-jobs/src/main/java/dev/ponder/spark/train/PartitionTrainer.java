@@ -5,6 +5,7 @@ import dev.ponder.prep.shard.Manifest;
 import dev.ponder.prep.shard.WindowStream;
 import java.util.Iterator;
 import java.util.List;
+import org.apache.spark.broadcast.Broadcast;
 
 /**
  * Executor side of a round: builds a replica from the plan, loads the broadcast state, trains
@@ -14,8 +15,15 @@ import java.util.List;
 final class PartitionTrainer {
     private PartitionTrainer() {}
 
-    static Iterator<RoundResult> run(TrainPlan plan, RoundInput in, int partition) {
-        return List.of(train(plan, in, partition)).iterator();
+    /** One task of a round; also times the broadcast fetch (the first use on an executor downloads it). */
+    static Iterator<RoundResult> run(TrainPlan plan, Broadcast<RoundInput> round, int partition) {
+        long start = System.nanoTime();
+        RoundInput in = round.value();
+        long fetched = System.nanoTime();
+        RoundResult r = train(plan, in, partition);
+        r.fetchSeconds = (fetched - start) / 1e9;
+        r.taskSeconds = (System.nanoTime() - start) / 1e9;
+        return List.of(r).iterator();
     }
 
     static RoundResult train(TrainPlan plan, RoundInput in, int partition) {
@@ -28,6 +36,7 @@ final class PartitionTrainer {
         int[] batch = new int[s.batchSize() * s.window()];
         RoundResult out = new RoundResult(new float[in.params().length], new float[in.optimizerState().length],
                 in.localSteps());
+        long stepsStart = System.nanoTime();
         for (int k = 0; k < in.localSteps(); k++) {
             rows = stream.nextBatch(s.batchSize(), rows);
             int[] tokens = crop(rows, s.batchSize(), dataWindow, s.window(), batch);
@@ -47,6 +56,7 @@ final class PartitionTrainer {
                 break;
             }
         }
+        out.stepSeconds = (System.nanoTime() - stepsStart) / 1e9;
         trainer.saveParams(out.params);
         trainer.saveOptimizerState(out.optimizerState);
         out.replicas = 1;

@@ -31,6 +31,10 @@ public final class RoundResult implements Serializable {
     RoutingStats routing = RoutingStats.EMPTY;
     long tokens;
     int replicas;
+    /** Slowest worker's time in the local steps only, its whole task, and fetching the broadcast (seconds). */
+    double stepSeconds;
+    double taskSeconds;
+    double fetchSeconds;
     final TreeMap<Integer, Cursor> cursors = new TreeMap<>();
     final LinkedHashMap<String, Double> scalars = new LinkedHashMap<>();
     String failure;
@@ -60,6 +64,9 @@ public final class RoundResult implements Serializable {
         routing = routing.merge(other.routing);
         tokens += other.tokens;
         replicas += other.replicas;
+        stepSeconds = Math.max(stepSeconds, other.stepSeconds);
+        taskSeconds = Math.max(taskSeconds, other.taskSeconds);
+        fetchSeconds = Math.max(fetchSeconds, other.fetchSeconds);
         cursors.putAll(other.cursors);
         other.scalars.forEach((k, v) -> scalars.merge(k, v, Double::sum));
         if (failure == null) {

@@ -37,6 +37,8 @@ public final class TrainDriver {
     private final Path runDir;
     private final Configuration conf;
     private final PrintWriter console;
+    /** Driver-side broadcast creation of the latest round (seconds), for the round-time keys. */
+    private double lastBroadcastCreateSeconds;
 
     public TrainDriver(JavaSparkContext sc, ResolvedConfig config, String runDir, PrintWriter console) {
         this.sc = sc;
@@ -99,6 +101,7 @@ public final class TrainDriver {
                 if (step % settings.logEvery() == 0 || step == settings.steps()) {
                     Map<String, Object> rec = stepRecord(step, r, j, tokPerS, before, k);
                     rec.put("flops_per_token", flopsPerToken);
+                    putRoundTimes(rec, r, seconds, lastBroadcastCreateSeconds);
                     logged.add(rec);
                 }
             }
@@ -182,18 +185,36 @@ public final class TrainDriver {
 
     private RoundResult runRound(TrainPlan plan, RunState state, int k) {
         RoundInput in = new RoundInput(state.step, k, state.params, state.optimizerState, state.cursors);
-        Broadcast<RoundInput> b = sc.broadcast(in);
+        long start = System.nanoTime();
+        Broadcast<RoundInput> b = sc.broadcast(in); // serialized and stored as blocks on the driver here
+        lastBroadcastCreateSeconds = (System.nanoTime() - start) / 1e9;
         List<Integer> workers = new ArrayList<>();
         for (int p = 0; p < settings.workers(); p++) {
             workers.add(p);
         }
         try {
             return sc.parallelize(workers, workers.size())
-                    .mapPartitionsWithIndex((p, it) -> PartitionTrainer.run(plan, b.value(), p), false)
+                    .mapPartitionsWithIndex((p, it) -> PartitionTrainer.run(plan, b, p), false)
                     .treeReduce(RoundResult::merge);
         } finally {
             b.destroy();
         }
+    }
+
+    /**
+     * Where a round's wall time went (metrics.jsonl keys): {@code broadcast_seconds} = creating the
+     * broadcast on the driver + the slowest fetch on a worker; {@code local_seconds} = the slowest
+     * worker's local steps; {@code aggregate_seconds} = the rest after the slowest task: task
+     * launch, result serialization and transfer, tree reduction on the driver;
+     * {@code overhead_seconds} = everything but the local steps (what averaging costs per round).
+     */
+    private static void putRoundTimes(Map<String, Object> m, RoundResult r, double roundSeconds,
+            double broadcastCreateSeconds) {
+        m.put("round_seconds", roundSeconds);
+        m.put("broadcast_seconds", broadcastCreateSeconds + r.fetchSeconds);
+        m.put("local_seconds", r.stepSeconds);
+        m.put("aggregate_seconds", Math.max(0, roundSeconds - broadcastCreateSeconds - r.taskSeconds));
+        m.put("overhead_seconds", Math.max(0, roundSeconds - r.stepSeconds));
     }
 
     private Map<String, Object> stepRecord(long step, RoundResult r, int j, double tokPerS, long roundStart, int k) {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ponder.spark.ckpt.CheckpointStore;
 import dev.ponder.spark.cli.PonderCli;
 import java.io.IOException;
@@ -107,6 +109,14 @@ class StandaloneClusterIT {
                 "executors are neither the driver nor the test JVM");
         seen.forEach((pid, omp) -> assertEquals("1", omp, "OMP_NUM_THREADS of executor " + pid));
         assertArrayEquals(reference, finalParams(run), 1e-6f, "cluster vs local[2] training");
+        // Each logged step carries where its round's time went.
+        JsonNode last = new ObjectMapper().readTree(Files.readAllLines(run.resolve("metrics.jsonl")).stream()
+                .filter(l -> l.contains("round_seconds")).reduce((a, b) -> b).orElseThrow());
+        double round = last.get("round_seconds").asDouble();
+        double local = last.get("local_seconds").asDouble();
+        assertTrue(local > 0 && local < round && last.get("broadcast_seconds").asDouble() > 0
+                && last.get("aggregate_seconds").asDouble() > 0, last.toString());
+        assertEquals(round - local, last.get("overhead_seconds").asDouble(), 1e-9, last.toString());
     }
 
     @Test
