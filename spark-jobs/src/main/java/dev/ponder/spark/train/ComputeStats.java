@@ -5,6 +5,7 @@ import dev.ponder.core.model.LanguageModel;
 import dev.ponder.spark.report.Histogram;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Per-token compute of training steps (MODELS.md section 5), gathered on the executors into a
@@ -12,11 +13,13 @@ import java.util.Map;
  * metrics.jsonl record ({@code histograms}, {@code expert_load}, {@code compute/NAME} means),
  * which TensorBoard and the report read.
  *
- * <p>The dense family needs no instrumentation: every token runs every layer at full width, so
- * its depth is n_layers and its FLOPs the analytic count. Families with routing report what
- * they executed through core's mergeable {@link RoutingStats} (expert load per module and
- * repeat, experts executed per token); a family that reports nothing gets no histograms here
- * rather than made-up ones.
+ * <p>Depth needs no instrumentation where no token skips or halts (dense, moe, moeut: every
+ * token runs all n_layers layers, repeats counted), and neither do the dense family's FLOPs (the
+ * analytic count, the same for every token). Routed families report what they executed through
+ * core's mergeable {@link RoutingStats} (expert load per module and repeat, experts executed per
+ * token), drained from the model after every step. Families whose per-token compute varies in
+ * ways not reported here (halting, width, skipped blocks) get no histogram rather than a made-up
+ * one.
  */
 final class ComputeStats {
     private ComputeStats() {}
@@ -26,13 +29,19 @@ final class ComputeStats {
         return 2.0 * model.analyticMacsPerToken(seqLen);
     }
 
-    /** Adds one step's {@code tokens} to the round's histograms. */
+    private static final Set<String> EVERY_TOKEN_EVERY_LAYER = Set.of("dense", "moe", "moeut");
+
+    /** Adds one step's {@code tokens} (and the routing the model recorded for them) to the round. */
     static void record(LanguageModel model, long tokens, int seqLen, RoundResult out) {
-        if (model.config().family().equals("dense")) {
+        String family = model.config().family();
+        if (EVERY_TOKEN_EVERY_LAYER.contains(family)) {
             out.histograms.computeIfAbsent("depth", k -> Histogram.integers()).add(model.config().nLayers(), tokens);
+        }
+        if (family.equals("dense")) {
             out.histograms.computeIfAbsent("flops", k -> Histogram.exponential())
                     .add(flopsPerToken(model, seqLen), tokens);
         }
+        addRouting(out, model.drainRoutingStats());
     }
 
     /** Adds routing statistics a replica drained from its model (merge by addition). */

@@ -51,6 +51,37 @@ class SweepSpecTest {
         assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
 
+    /** The ablation compares families at equal non-embedding parameters: every implemented row within 3%. */
+    @Test
+    void ablationRowsAreParameterMatched() throws Exception {
+        java.nio.file.Path p = java.nio.file.Path.of("..", "conf", "sweep", "ablation-cpu.yaml");
+        SweepSpec s = SweepSpec.parse(java.nio.file.Files.readString(p), p.toString());
+        java.util.Map<String, Long> counts = new java.util.LinkedHashMap<>();
+        for (SweepSpec.Point point : s.points()) {
+            dev.ponder.spark.config.ResolvedConfig c;
+            try {
+                c = dev.ponder.spark.config.ConfigLoader.resolve("", p.toString(), point.sets(),
+                        dev.ponder.spark.config.RunSchema::forRaw);
+            } catch (IllegalArgumentException e) {
+                assertTrue(e.getMessage().contains("not implemented yet"), e.getMessage());
+                continue;
+            }
+            dev.ponder.core.model.LanguageModel m = dev.ponder.core.model.ModelFactory.create(
+                    dev.ponder.core.model.ModelConfig.fromMap(c.section("model")), 1);
+            long embedding = 0;
+            for (dev.ponder.core.params.ParamSpec spec : m.params().specs()) {
+                if (spec.name().contains("embedding") || spec.name().contains("lm_head")) {
+                    embedding += spec.length();
+                }
+            }
+            counts.put(point.name(), m.params().size() - embedding);
+        }
+        assertTrue(counts.containsKey("dense") && counts.size() >= 2, counts.toString());
+        long dense = counts.get("dense");
+        counts.forEach((name, n) -> assertTrue(Math.abs(n - dense) <= 0.03 * dense,
+                name + " has " + n + " non-embedding parameters, dense " + dense));
+    }
+
     @Test
     void shippedSweepFilesParse() throws Exception {
         for (String f : new String[] {"ablation-cpu.yaml", "lr-dense-cpu.yaml"}) {
