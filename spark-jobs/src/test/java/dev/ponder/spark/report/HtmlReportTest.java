@@ -95,6 +95,10 @@ class HtmlReportTest {
         assertTrue(page.contains("123,456") && page.contains("moeut<div class=\"where\">") && page.contains("2.00 M"),
                 "table");
         assertFalse(Files.exists(dense.resolve(".report.html.crc")));
+        StringWriter bad = new StringWriter();
+        assertEquals(2, PonderCli.execute(new String[] {"report", "--runs", tmp.resolve("nothing").toString()},
+                new PrintWriter(new StringWriter(), true), new PrintWriter(bad, true)));
+        assertTrue(bad.toString().contains("metrics.jsonl"), bad.toString());
 
         String chromium = chromium();
         Assumptions.assumeTrue(chromium != null, "chromium is not installed (Debian package `chromium`; .ci/run "
