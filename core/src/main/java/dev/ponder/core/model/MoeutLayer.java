@@ -1,5 +1,6 @@
 package dev.ponder.core.model;
 
+import dev.ponder.core.metrics.PhaseTimer;
 import dev.ponder.core.nn.Fwd;
 import dev.ponder.core.nn.LayerNorm;
 import dev.ponder.core.nn.SigmaMoe;
@@ -49,13 +50,19 @@ final class MoeutLayer {
 
     /** x [B*T, d] is updated in place (the sublayers keep copies of what they need, never x itself). */
     Saved forwardInPlace(INDArray x, int b, int t, boolean training, Rng rng) {
+        long t0 = PhaseTimer.start();
         Fwd<LayerNorm.Saved> n1 = ln1.forward(x);
+        PhaseTimer.stop("layernorm_residual", t0);
         Fwd<SwitchHeadAttention.Saved> a = attention.forward(n1.out(), x, b, t, training,
                 rng == null ? null : rng.split("attention"));
+        t0 = PhaseTimer.start();
         x.addi(a.out());
         Fwd<LayerNorm.Saved> n2 = ln2.forward(x);
+        PhaseTimer.stop("layernorm_residual", t0);
         Fwd<SigmaMoe.Saved> f = ffn.forward(x, n2.out(), training, rng == null ? null : rng.split("ffn"));
+        t0 = PhaseTimer.start();
         x.addi(f.out());
+        PhaseTimer.stop("layernorm_residual", t0);
         return new Saved(n1.saved(), a.saved(), n2.saved(), f.saved());
     }
 
@@ -65,9 +72,13 @@ final class MoeutLayer {
      */
     INDArray backwardInPlace(Saved s, INDArray dx, INDArray dFfnLogits, INDArray dValueLogits, INDArray dOutLogits) {
         SigmaMoe.Grads f = ffn.backward(s.ffn(), dx, dFfnLogits);
+        long t0 = PhaseTimer.start();
         dx.addi(f.dx()).addi(ln2.backward(s.ln2(), f.dSelInput()));
+        PhaseTimer.stop("layernorm_residual", t0);
         SwitchHeadAttention.Grads a = attention.backward(s.att(), dx, dValueLogits, dOutLogits);
+        t0 = PhaseTimer.start();
         dx.addi(a.dx()).addi(ln1.backward(s.ln1(), a.dxn()));
+        PhaseTimer.stop("layernorm_residual", t0);
         return dx;
     }
 

@@ -1,5 +1,6 @@
 package dev.ponder.core.model;
 
+import dev.ponder.core.metrics.PhaseTimer;
 import dev.ponder.core.metrics.RoutingStats;
 import dev.ponder.core.nn.Embedding;
 import dev.ponder.core.nn.Fwd;
@@ -171,19 +172,25 @@ public final class MoeutLm implements LanguageModel {
         boolean dropout = ms.ffExpertDropout() > 0 || ms.attExpertDropout() > 0;
         Rng stepRng = dropout ? dropoutRoot.split(Arrays.hashCode(tokens)) : null;
         try (StepWorkspace ignored = StepWorkspace.open()) {
+            long t0 = PhaseTimer.start();
             Fwd<Embedding.Saved> emb = embedding.forward(w.inputs());
+            PhaseTimer.stop("embedding", t0);
             Blocks blocks = runBlocks(emb.out(), batch, t, true, stepRng);    // [B*T, d], updated in place
             Reg reg = regularize(blocks.saved(), batch, t);
+            t0 = PhaseTimer.start();
             Fwd<LayerNorm.Saved> fin = outNorm.forward(blocks.x());
             LmHead.Result ce = head.lossAndGrad(fin.out(), w.targets(), 1.0 / n);
             INDArray dx = outNorm.backward(fin.saved(), ce.dx());
+            PhaseTimer.stop("lm_head", t0);
             for (int r = repeats() - 1; r >= 0; r--) {
                 for (int i = layers.size() - 1; i >= 0; i--) {
                     dx = layers.get(i).backwardInPlace(blocks.saved()[r][i], dx, reg.dFfn()[r][i], reg.dV()[r][i],
                             reg.dO()[r][i]);
                 }
             }
+            t0 = PhaseTimer.start();
             embedding.backward(emb.saved(), dx);
+            PhaseTimer.stop("embedding", t0);
             double ceLoss = ce.lossSum() / n;
             double aux = reg.ffn() + reg.att();
             return new StepStats(ceLoss, aux, ceLoss + aux, n, scalars(reg, blocks.executedMacs() / (double) n, t));

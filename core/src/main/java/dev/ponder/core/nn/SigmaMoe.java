@@ -1,5 +1,6 @@
 package dev.ponder.core.nn;
 
+import dev.ponder.core.metrics.PhaseTimer;
 import dev.ponder.core.params.Init;
 import dev.ponder.core.params.Param;
 import dev.ponder.core.params.ParamRegistry;
@@ -67,8 +68,10 @@ public final class SigmaMoe {
     public Fwd<Saved> forward(INDArray x, INDArray sel, boolean training, Rng rng) {
         int n = (int) Shapes.requireCols(x, name + " input", dim);
         Shapes.require(sel, name + " selection input", n, dim);
+        long t = PhaseTimer.start();
         INDArray z = Ops.mm(sel, expertSel.value(), false, true);          // [N, d] x [d, E] -> [N, E]
         SigmoidTopK.Routed routed = router.route(z, training, rng);
+        PhaseTimer.stop("router", t);
         DispatchPlan plan = DispatchPlan.contiguous(routed.routing(), n, n);
         Fwd<ExpertMlp.Saved> y = ExpertMlp.forward(plan, x, keys.value(), values.value(), Activation.RELU);
         return new Fwd<>(y.out(), new Saved(sel, z, routed.saved(), y.saved()));
@@ -81,12 +84,14 @@ public final class SigmaMoe {
     public Grads backward(Saved s, INDArray dy, INDArray dLogitsExtra) {
         Dispatcher.Grads g = ExpertMlp.backward(s.experts(), keys.value(), keys.grad(), values.value(),
                 values.grad(), Activation.RELU, dy);
+        long t = PhaseTimer.start();
         INDArray dz = router.backward(s.router(), g.dGates(), s.logits());  // [N, E]
         if (dLogitsExtra != null) {
             dz.addi(dLogitsExtra);
         }
         Ops.gemm(dz, s.selInput(), expertSel.grad(), true, false, 1.0, 1.0); // [E, N] x [N, d] -> [E, d]
         INDArray dSel = Ops.mm(dz, expertSel.value(), false, false);       // [N, E] x [E, d] -> [N, d]
+        PhaseTimer.stop("router", t);
         return new Grads(g.dInput(), dSel);
     }
 

@@ -1,5 +1,6 @@
 package dev.ponder.core.nn;
 
+import dev.ponder.core.metrics.PhaseTimer;
 import dev.ponder.core.params.Init;
 import dev.ponder.core.params.Param;
 import dev.ponder.core.params.ParamRegistry;
@@ -113,21 +114,25 @@ public final class SwitchHeadAttention {
         int n = b * t;
         Shapes.require(xn, name + " normalised input", n, dim);
         Shapes.require(x, name + " input", n, dim);
+        long t0 = PhaseTimer.start();
         INDArray proj = Ops.mm(xn, qk.value(), false, true, qkScale);         // [N, d] x [d, 2*H*dh] -> [N, 2*H*dh]
         INDArray split = Nd4j.createUninitialized(xn.dataType(), 2, b, heads, t, headDim);
         Ops.permuteInto(proj.reshape(b, t, 2, heads, headDim), split, 2, 0, 3, 1, 4); // -> [2, B, H, T, dh]
         rope.forwardInPlace(split.reshape(2L * b * heads, t, headDim));
         INDArray q = split.slice(0).reshape((long) b * heads, t, headDim);
         INDArray kk = split.slice(1).reshape((long) b * heads, t, headDim);
+        PhaseTimer.stop("attention_proj", t0);
         if (nExperts == 1) {
             return forwardDense(xn, x, b, t, q, kk);
         }
         long he = (long) heads * nExperts;
+        long t1 = PhaseTimer.start();
         INDArray z = Ops.mm(xn, sel.value(), false, true);                  // [N, d] x [d, 2*H*E] -> [N, 2*H*E]
         INDArray zv = z.get(NDArrayIndex.all(), NDArrayIndex.interval(0, he)).dup('c');
         INDArray zo = z.get(NDArrayIndex.all(), NDArrayIndex.interval(he, 2 * he)).dup('c');
         SigmoidTopK.Routed rv = router.route(zv, training, rng == null ? null : rng.split("v"));
         SigmoidTopK.Routed ro = router.route(zo, training, rng == null ? null : rng.split("o"));
+        PhaseTimer.stop("router", t1);
         int k = rv.routing().k();
         // routing row = n*H + h; its place in the [B, H, T] layout is (b*H + h)*T + t
         java.util.function.IntUnaryOperator headMajor = row -> {
@@ -137,7 +142,9 @@ public final class SwitchHeadAttention {
         DispatchPlan pv = DispatchPlan.of(rv.routing(), s -> s / (heads * k), n,
                 s -> headMajor.applyAsInt(s / k), n * heads);
         Fwd<Dispatcher.Saved> vals = Dispatcher.forward(pv, x, v.value());  // [B*H*T, dh] in [B, H, T, dh] order
+        long t2 = PhaseTimer.start();
         Fwd<CausalSoftmaxAttention.Saved> att = core.forward(q, kk, vals.out().reshape((long) b * heads, t, headDim), 1.0);
+        PhaseTimer.stop("attention_core", t2);
         DispatchPlan po = DispatchPlan.of(ro.routing(), s -> headMajor.applyAsInt(s / k), n * heads,
                 s -> s / (heads * k), n);
         Fwd<Dispatcher.Saved> out = Dispatcher.forward(po,
@@ -181,20 +188,24 @@ public final class SwitchHeadAttention {
             denseBack = denseOutBackward(s, dy, b, t);
             dA = denseBack.dA();
         }
+        long t0 = PhaseTimer.start();
         INDArray dQk = Nd4j.createUninitialized(dy.dataType(), 2, bh, t, headDim);
         INDArray dV = Nd4j.createUninitialized(dy.dataType(), bh, t, headDim);
         core.backward(s.core(), dA, dQk.slice(0), dQk.slice(1), dV);
+        t0 = PhaseTimer.stop("attention_core", t0);
         rope.backwardInPlace(dQk.reshape(2 * bh, t, headDim));
         INDArray dProj = Nd4j.createUninitialized(dy.dataType(), b, t, 2, heads, headDim);
         Ops.permuteInto(dQk.reshape(2, b, heads, t, headDim), dProj, 1, 3, 0, 2, 4); // -> [B, T, 2, H, dh]
         INDArray dProj2 = dProj.reshape(n, 2L * heads * headDim);
         Ops.gemm(dProj2, s.xn(), qk.grad(), true, false, qkScale, 1.0);     // [2*H*dh, N] x [N, d] -> [2*H*dh, d]
         INDArray dxn = Ops.mm(dProj2, qk.value(), false, false, qkScale);   // [N, 2*H*dh] x [2*H*dh, d] -> [N, d]
+        PhaseTimer.stop("attention_proj", t0);
         INDArray dx;
         if (s.dense() == null) {
             Dispatcher.Grads gV = Dispatcher.backward(s.valueDispatch(), v.value(), v.grad(),
                     dV.reshape(bh * t, headDim));
             dx = gV.dInput();
+            long t1 = PhaseTimer.start();
             long he = (long) heads * nExperts;
             INDArray dz = Nd4j.createUninitialized(dy.dataType(), n, 2 * he);
             INDArray dzv = router.backward(s.routerV(), gV.dGates(), s.logitsV());
@@ -209,6 +220,7 @@ public final class SwitchHeadAttention {
             dz.get(NDArrayIndex.all(), NDArrayIndex.interval(he, 2 * he)).assign(dzo);
             Ops.gemm(dz, s.xn(), sel.grad(), true, false, 1.0, 1.0);        // [2*H*E, N] x [N, d] -> [2*H*E, d]
             dxn.addi(Ops.mm(dz, sel.value(), false, false));                // [N, 2*H*E] x [2*H*E, d] -> [N, d]
+            PhaseTimer.stop("router", t1);
         } else {
             INDArray dVals = Nd4j.createUninitialized(dy.dataType(), b, t, heads, headDim);
             Ops.permuteInto(dV.reshape(b, heads, t, headDim), dVals, 0, 2, 1, 3); // -> [B, T, H, dh]

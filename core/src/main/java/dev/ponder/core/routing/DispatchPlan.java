@@ -1,5 +1,6 @@
 package dev.ponder.core.routing;
 
+import dev.ponder.core.metrics.PhaseTimer;
 import java.util.function.IntUnaryOperator;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -29,6 +30,7 @@ public record DispatchPlan(Routing routing, SlotSort.Sorted byExpert, int[] inRo
      */
     public static DispatchPlan of(Routing r, IntUnaryOperator inRowOfSlot, int inRows,
                                   IntUnaryOperator outRowOfSlot, int outRows) {
+        long t = PhaseTimer.start();
         SlotSort.Sorted byExpert = SlotSort.byKey(r.experts(), r.nExperts());
         int[] order = byExpert.order();
         int n = order.length;
@@ -44,8 +46,10 @@ public record DispatchPlan(Routing routing, SlotSort.Sorted byExpert, int[] inRo
         }
         DataType dt = r.gates().dataType();
         INDArray column = n == 0 ? null : HostArrays.create(g, dt, n, 1);
-        return new DispatchPlan(r, byExpert, in, out, inRows, outRows, SlotSort.byKey(in, inRows),
+        DispatchPlan plan = new DispatchPlan(r, byExpert, in, out, inRows, outRows, SlotSort.byKey(in, inRows),
                 SlotSort.byKey(out, outRows), g, column);
+        PhaseTimer.stop("sort", t);
+        return plan;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.ponder.core.routing;
 
+import dev.ponder.core.metrics.PhaseTimer;
 import dev.ponder.core.nn.Fwd;
 import dev.ponder.core.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -39,19 +40,26 @@ public final class Dispatcher {
         if (plan.size() == 0) {
             return new Fwd<>(out.assign(0), new Saved(plan, null, null, 0));
         }
+        long t = PhaseTimer.start();
         INDArray xs = gather(plan, input);                                     // [S, a]
+        t = PhaseTimer.stop("gather", t);
         INDArray y = Nd4j.createUninitialized(input.dataType(), plan.size(), b);
         INDArray unscaled = null;
         long macs;
         if (a <= b) {
             INDArray xg = xs.mulColumnVector(plan.gateColumn());               // [S, a] gated rows
+            t = PhaseTimer.stop("expert_elementwise", t);
             macs = ExpertMatmul.forward(xg, w, plan.offsets(), y, false);      // [S, a] x [a, b] per expert -> [S, b]
+            t = PhaseTimer.stop("expert_gemm", t);
         } else {
             macs = ExpertMatmul.forward(xs, w, plan.offsets(), y, false);
+            t = PhaseTimer.stop("expert_gemm", t);
             unscaled = y;
             y = y.mulColumnVector(plan.gateColumn());                          // [S, b] gated
+            t = PhaseTimer.stop("expert_elementwise", t);
         }
         combine(plan, y, out);
+        PhaseTimer.stop("combine", t);
         return new Fwd<>(out, new Saved(plan, xs, unscaled, macs));
     }
 
@@ -63,24 +71,33 @@ public final class Dispatcher {
         if (plan.size() == 0) {
             return new Grads(dInput.assign(0), plan.toSlotLayout(new double[0]));
         }
+        long t = PhaseTimer.start();
         INDArray dy = gatherOutputGrad(plan, dOut);                            // [S, b] dL/d(gated slot output)
+        t = PhaseTimer.stop("gather", t);
         INDArray dxs = Nd4j.createUninitialized(dOut.dataType(), plan.size(), a);
         INDArray dGate;
         if (s.unscaledOut() == null) {
             // y = (g x) W: dx_unscaled = dy W^T, dg = <dx_unscaled, x>, dW += (g x)^T dy
             ExpertMatmul.forward(dy, w, plan.offsets(), dxs, true);            // [S, b] x [b, a] -> [S, a]
+            t = PhaseTimer.stop("expert_gemm", t);
             dGate = rowDot(dxs, s.gathered());
             INDArray xg = s.gathered().mulColumnVector(plan.gateColumn());
+            t = PhaseTimer.stop("expert_elementwise", t);
             ExpertMatmul.accumulateWeightGrad(xg, dy, plan.offsets(), dw);     // [a, S] x [S, b] -> [a, b]
+            t = PhaseTimer.stop("expert_gemm", t);
             dxs.muliColumnVector(plan.gateColumn());
+            t = PhaseTimer.stop("expert_elementwise", t);
         } else {
             // y = g (x W): dg = <dy, x W>, dW += x^T (g dy), dx = (g dy) W^T
             dGate = rowDot(dy, s.unscaledOut());
             dy.muliColumnVector(plan.gateColumn());
+            t = PhaseTimer.stop("expert_elementwise", t);
             ExpertMatmul.accumulateWeightGrad(s.gathered(), dy, plan.offsets(), dw);
             ExpertMatmul.forward(dy, w, plan.offsets(), dxs, true);
+            t = PhaseTimer.stop("expert_gemm", t);
         }
         combineInputGrad(plan, dxs, dInput);
+        PhaseTimer.stop("combine", t);
         return new Grads(dInput, plan.toSlotLayout(HostArrays.read(dGate)));
     }
 

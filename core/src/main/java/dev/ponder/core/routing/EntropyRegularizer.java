@@ -1,5 +1,6 @@
 package dev.ponder.core.routing;
 
+import dev.ponder.core.metrics.PhaseTimer;
 import dev.ponder.core.tensor.Shapes;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +14,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Softmax over the raw logits although the gating itself is sigmoid, as in the reference.
  *
  * <p>Gradient: with s = softmax(z) of one row, dL/dz = s * (log p - sum_e s_e log p_e) / (B G T R).
+ * One exp per logit: log p is evaluated as log(sum of s) in double (the same log-space quantity;
+ * a max-shifted logsumexp of log s takes over where the sum would underflow). Sequences are
+ * independent, so they are split over the task's threads.
  */
 public final class EntropyRegularizer {
     private EntropyRegularizer() {}
@@ -24,81 +28,102 @@ public final class EntropyRegularizer {
      * @param logits one [B*T, G*E] array per invocation (row b*T + t)
      */
     public static Result compute(List<INDArray> logits, int batch, int seqLen, int groups, int nExperts, double coef) {
+        long t0 = PhaseTimer.start();
         int reps = logits.size();
         int rows = batch * seqLen;
         int width = groups * nExperts;
-        List<double[]> logS = new ArrayList<>(reps);
+        List<double[]> probs = new ArrayList<>(reps);             // softmax s per row and group, then the gradient
         for (INDArray z : logits) {
             Shapes.require(z, "regulariser logits", rows, width);
-            double[] v = HostArrays.read(z);
-            for (int row = 0; row < rows * groups; row++) {
-                logSoftmaxInPlace(v, row * nExperts, nExperts);
-            }
-            logS.add(v);
+            probs.add(HostArrays.read(z));
         }
-        // log p[b, g, e] = logsumexp over (t, r) of log s, minus log(T R): max pass, then sum pass
-        double[] logP = new double[batch * width];
-        java.util.Arrays.fill(logP, Double.NEGATIVE_INFINITY);
-        for (double[] v : logS) {
-            for (int row = 0; row < rows; row++) {
-                int pb = (row / seqLen) * width;
-                for (int c = 0; c < width; c++) {
-                    logP[pb + c] = Math.max(logP[pb + c], v[row * width + c]);
-                }
-            }
-        }
-        double[] sum = new double[batch * width];
-        for (double[] v : logS) {
-            for (int row = 0; row < rows; row++) {
-                int pb = (row / seqLen) * width;
-                for (int c = 0; c < width; c++) {
-                    sum[pb + c] += Math.exp(v[row * width + c] - logP[pb + c]);
-                }
-            }
-        }
-        double logTr = Math.log((double) seqLen * reps);
-        double loss = 0;
-        for (int i = 0; i < logP.length; i++) {
-            logP[i] += Math.log(sum[i]) - logTr;
-            loss += Math.exp(logP[i]) * logP[i];
-        }
-        loss /= (double) batch * groups;
+        double[] lossPerB = new double[batch];
         double scale = coef / ((double) batch * groups * seqLen * reps);
+        double logTr = Math.log((double) seqLen * reps);
+        // batch elements are independent: each thread takes whole sequences
+        HostParallel.forRange(batch, 4L * rows * width * reps, (b0, b1) -> {
+            double[] sum = new double[width];
+            double[] logP = new double[width];
+            for (int b = b0; b < b1; b++) {
+                java.util.Arrays.fill(sum, 0.0);
+                for (double[] v : probs) {
+                    for (int row = b * seqLen; row < (b + 1) * seqLen; row++) {
+                        for (int g = 0; g < groups; g++) {
+                            softmaxInPlace(v, row * width + g * nExperts, nExperts);
+                        }
+                        for (int c = 0; c < width; c++) {
+                            sum[c] += v[row * width + c];
+                        }
+                    }
+                }
+                double loss = 0;
+                for (int c = 0; c < width; c++) {
+                    // log p = logsumexp_{t,r}(log s) - log(T R) = log(sum of s) - log(T R); max-shifted if it underflows
+                    logP[c] = (sum[c] > 1e-300 ? Math.log(sum[c]) : logSumExpLogs(probs, b, seqLen, width, c)) - logTr;
+                    loss += Math.exp(logP[c]) * logP[c];
+                }
+                lossPerB[b] = loss;
+                for (double[] v : probs) {
+                    for (int row = b * seqLen; row < (b + 1) * seqLen; row++) {
+                        for (int g = 0; g < groups; g++) {
+                            int at = row * width + g * nExperts;
+                            double mean = 0;
+                            for (int e = 0; e < nExperts; e++) {
+                                mean += v[at + e] * logP[g * nExperts + e];
+                            }
+                            for (int e = 0; e < nExperts; e++) {
+                                v[at + e] = scale * v[at + e] * (logP[g * nExperts + e] - mean);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        double loss = 0;
+        for (double l : lossPerB) {
+            loss += l;
+        }
         List<INDArray> grads = new ArrayList<>(reps);
         for (int r = 0; r < reps; r++) {
-            double[] v = logS.get(r);
-            for (int row = 0; row < rows; row++) {
-                int pb = (row / seqLen) * width;
-                for (int g = 0; g < groups; g++) {
-                    int at = row * width + g * nExperts;
-                    int pAt = pb + g * nExperts;
-                    double mean = 0;
-                    for (int e = 0; e < nExperts; e++) {
-                        v[at + e] = Math.exp(v[at + e]);                 // s
-                        mean += v[at + e] * logP[pAt + e];
-                    }
-                    for (int e = 0; e < nExperts; e++) {
-                        v[at + e] = scale * v[at + e] * (logP[pAt + e] - mean);
-                    }
-                }
-            }
-            grads.add(HostArrays.create(v, logits.get(r).dataType(), rows, width));
+            grads.add(HostArrays.create(probs.get(r), logits.get(r).dataType(), rows, width));
         }
-        return new Result(loss, grads);
+        PhaseTimer.stop("regularizer", t0);
+        return new Result(loss / ((double) batch * groups), grads);
     }
 
-    private static void logSoftmaxInPlace(double[] v, int from, int n) {
+    /** Softmax over v[from .. from + n) in place (max-shifted). */
+    private static void softmaxInPlace(double[] v, int from, int n) {
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             max = Math.max(max, v[from + i]);
         }
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            sum += Math.exp(v[from + i] - max);
+            v[from + i] = Math.exp(v[from + i] - max);
+            sum += v[from + i];
         }
-        double lse = max + Math.log(sum);
         for (int i = 0; i < n; i++) {
-            v[from + i] -= lse;
+            v[from + i] /= sum;
         }
+    }
+
+    /** log of the sum over (t, r) of column c's probabilities, max-shifted in log space (underflow fallback). */
+    private static double logSumExpLogs(List<double[]> probs, int b, int seqLen, int width, int c) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double[] v : probs) {
+            for (int row = b * seqLen; row < (b + 1) * seqLen; row++) {
+                max = Math.max(max, Math.log(v[row * width + c]));
+            }
+        }
+        if (max == Double.NEGATIVE_INFINITY) {
+            return max;
+        }
+        double sum = 0;
+        for (double[] v : probs) {
+            for (int row = b * seqLen; row < (b + 1) * seqLen; row++) {
+                sum += Math.exp(Math.log(v[row * width + c]) - max);
+            }
+        }
+        return max + Math.log(sum);
     }
 }

@@ -1,5 +1,6 @@
 package dev.ponder.core.routing;
 
+import dev.ponder.core.metrics.PhaseTimer;
 import dev.ponder.core.nn.Activation;
 import dev.ponder.core.nn.Fwd;
 import dev.ponder.core.tensor.Shapes;
@@ -28,14 +29,20 @@ public final class ExpertMlp {
         if (plan.size() == 0) {
             return new Fwd<>(out.assign(0), new Saved(plan, null, null, null, 0));
         }
+        long t = PhaseTimer.start();
         INDArray xs = Dispatcher.gather(plan, x);                                // [S, d]
+        t = PhaseTimer.stop("gather", t);
         INDArray h = Nd4j.createUninitialized(x.dataType(), plan.size(), m);
         long macs = ExpertMatmul.forward(xs, w1, plan.offsets(), h, false);      // [S, d] x [d, m] -> [S, m]
+        t = PhaseTimer.stop("expert_gemm", t);
         Activation.Result a = act.forward(h);
         INDArray hg = a.out().mulColumnVector(plan.gateColumn());                // [S, m] gated
         INDArray y = Nd4j.createUninitialized(x.dataType(), plan.size(), dOut);
+        t = PhaseTimer.stop("expert_elementwise", t);
         macs += ExpertMatmul.forward(hg, w2, plan.offsets(), y, false);          // [S, m] x [m, d] -> [S, d]
+        t = PhaseTimer.stop("expert_gemm", t);
         Dispatcher.combine(plan, y, out);
+        PhaseTimer.stop("combine", t);
         return new Fwd<>(out, new Saved(plan, xs, a.out(), a.saved(), macs));
     }
 
@@ -47,18 +54,26 @@ public final class ExpertMlp {
         if (plan.size() == 0) {
             return new Dispatcher.Grads(dx.assign(0), plan.toSlotLayout(new double[0]));
         }
+        long t = PhaseTimer.start();
         INDArray dy = Dispatcher.gatherOutputGrad(plan, dOut);                   // [S, d]
+        t = PhaseTimer.stop("gather", t);
         INDArray dh = Nd4j.createUninitialized(dOut.dataType(), plan.size(), w1.size(2));
         ExpertMatmul.forward(dy, w2, plan.offsets(), dh, true);                  // [S, d] x [d, m] -> [S, m], ungated
+        t = PhaseTimer.stop("expert_gemm", t);
         INDArray dGate = Dispatcher.rowDot(dh, s.hidden());                     // d(gate) = <dy W2^T, act(h)>
         INDArray hg = s.hidden().mulColumnVector(plan.gateColumn());
+        t = PhaseTimer.stop("expert_elementwise", t);
         ExpertMatmul.accumulateWeightGrad(hg, dy, plan.offsets(), dw2);          // [m, S] x [S, d] -> [m, d]
+        t = PhaseTimer.stop("expert_gemm", t);
         dh.muliColumnVector(plan.gateColumn());
         act.backwardInPlace(s.actSaved(), dh);                                   // through the activation
+        t = PhaseTimer.stop("expert_elementwise", t);
         ExpertMatmul.accumulateWeightGrad(s.gathered(), dh, plan.offsets(), dw1); // [d, S] x [S, m] -> [d, m]
         INDArray dxs = Nd4j.createUninitialized(dOut.dataType(), plan.size(), w1.size(1));
         ExpertMatmul.forward(dh, w1, plan.offsets(), dxs, true);                 // [S, m] x [m, d] -> [S, d]
+        t = PhaseTimer.stop("expert_gemm", t);
         Dispatcher.combineInputGrad(plan, dxs, dx);
+        PhaseTimer.stop("combine", t);
         return new Dispatcher.Grads(dx, plan.toSlotLayout(HostArrays.read(dGate)));
     }
 }

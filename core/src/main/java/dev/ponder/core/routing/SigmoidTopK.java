@@ -65,23 +65,25 @@ public final class SigmoidTopK {
         int[] experts = new int[rows * k];
         int[] logitIndex = new int[rows * k];
         double[] gates = new double[rows * k];
-        for (int row = 0; row < rows; row++) {
-            int from = row * nExperts;                       // row n*G + g starts at n*G*E + g*E
-            int g = row % groups;
-            TopK.select(z, from, nExperts, k, local, row * k);
-            for (int j = 0; j < k; j++) {
-                int s = row * k + j;
-                int e = local[s];
-                if (e < 0) {
-                    experts[s] = Routing.DROPPED;
-                    logitIndex[s] = -1;
-                    continue;
+        HostParallel.forRange(rows, (long) rows * nExperts, (r0, r1) -> {
+            for (int row = r0; row < r1; row++) {
+                int from = row * nExperts;                   // row n*G + g starts at n*G*E + g*E
+                int g = row % groups;
+                TopK.select(z, from, nExperts, k, local, row * k);
+                for (int j = 0; j < k; j++) {
+                    int s = row * k + j;
+                    int e = local[s];
+                    if (e < 0) {
+                        experts[s] = Routing.DROPPED;
+                        logitIndex[s] = -1;
+                        continue;
+                    }
+                    experts[s] = g * nExperts + e;
+                    logitIndex[s] = from + e;
+                    gates[s] = 1.0 / (1.0 + Math.exp(-z[from + e]));
                 }
-                experts[s] = g * nExperts + e;
-                logitIndex[s] = from + e;
-                gates[s] = 1.0 / (1.0 + Math.exp(-z[from + e]));
             }
-        }
+        });
         INDArray gateArray = HostArrays.create(gates, logits.dataType(), rows, k);
         return new Routed(Routing.of(gateArray, experts, groups * nExperts), new Saved(rows, gates, logitIndex));
     }
