@@ -1,0 +1,115 @@
+package dev.ponder.spark.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ponder.prep.job.PrepOptions;
+import dev.ponder.prep.job.PrepareCorpus;
+import dev.ponder.spark.cli.SparkSessions;
+import dev.ponder.spark.config.ResolvedConfig;
+import dev.ponder.spark.report.RunData;
+import dev.ponder.spark.train.MetricsLog;
+import dev.ponder.spark.train.TrainDriver;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.ToDoubleFunction;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/** One `ponder train` run as its own Spark application, with its per-round timings read back. */
+public final class ClusterTraining {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ClusterTraining() {}
+
+    /** One averaging round, as TrainDriver logged it (seconds). */
+    public record Round(long startStep, double seconds, double broadcast, double local, double aggregate,
+            double overhead) {}
+
+    /** A run: its parameter count, tokens per round, and rounds in order (the first includes JVM warm-up). */
+    public record Result(long parameters, long tokensPerRound, List<Round> rounds) {
+        /** The rounds after the first, which pays for executor start, JIT and native-library loading. */
+        public List<Round> measured() {
+            return rounds.size() > 1 ? rounds.subList(1, rounds.size()) : rounds;
+        }
+
+        public double tokensPerSecond() {
+            return tokensPerRound * measured().size() / sum(Round::seconds);
+        }
+
+        public double mean(ToDoubleFunction<Round> f) {
+            return sum(f) / measured().size();
+        }
+
+        private double sum(ToDoubleFunction<Round> f) {
+            return measured().stream().mapToDouble(f).sum();
+        }
+    }
+
+    /**
+     * Trains {@code cfg} (train.log_every is forced to 1, so every round is logged) in a new Spark
+     * application on {@code master} with {@code sparkConf}, into {@code runDir}.
+     */
+    public static Result run(String master, Map<String, String> sparkConf, ResolvedConfig cfg, Path runDir) {
+        try (JavaSparkContext sc = SparkSessions.open("ponder bench " + runDir.getFileName(), master, sparkConf)) {
+            new TrainDriver(sc, cfg, runDir.toString(), new PrintWriter(new StringWriter())).run();
+        }
+        return read(runDir, (long) cfg.getInt("train.workers") * cfg.getInt("train.local_steps")
+                * cfg.getInt("train.batch_size") * cfg.getInt("train.seq_len"));
+    }
+
+    static Result read(Path runDir, long tokensPerRound) {
+        try {
+            Map<Long, Round> rounds = new LinkedHashMap<>();
+            for (String line : Files.readAllLines(runDir.resolve(MetricsLog.FILE))) {
+                JsonNode r = JSON.readTree(line);
+                if (r.has("round_seconds")) {
+                    long start = r.get("round_start_step").asLong();
+                    rounds.putIfAbsent(start, new Round(start, r.get("round_seconds").asDouble(),
+                            r.get("broadcast_seconds").asDouble(), r.get("local_seconds").asDouble(),
+                            r.get("aggregate_seconds").asDouble(), r.get("overhead_seconds").asDouble()));
+                }
+            }
+            long params = JSON.readTree(runDir.resolve(RunData.EVAL_FILE).toFile()).get("parameters").asLong();
+            return new Result(params, tokensPerRound, new ArrayList<>(rounds.values()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the metrics of " + runDir, e);
+        }
+    }
+
+    /**
+     * A byte-tokenized synthetic corpus (throughput does not depend on the text) prepared with
+     * local Spark into {@code dir}/data; returns its path.
+     */
+    public static String prepareSyntheticData(Path dir, int seqLen) {
+        try {
+            Files.createDirectories(dir);
+            SplittableRandom rnd = new SplittableRandom(1);
+            String[] words = {"the", "council", "votes", "on", "a", "report", "about", "fresh", "bread", "and", "law"};
+            StringBuilder text = new StringBuilder();
+            for (int line = 0; line < 4000; line++) {
+                for (int w = 0; w < 12; w++) {
+                    text.append(words[rnd.nextInt(words.length)]).append(w == 11 ? ".\n" : " ");
+                }
+            }
+            Path corpus = dir.resolve("corpus.txt");
+            Files.writeString(corpus, text);
+            String out = dir.resolve("data").toString();
+            try (JavaSparkContext sc = SparkSessions.open("ponder bench data", "local[1]", Map.of("spark.ui.enabled",
+                    "false"))) {
+                PrepareCorpus.run(sc, new PrepOptions(List.of(corpus.toString()), out, "byte", 256, seqLen, 0.02, 0, 1,
+                        PrepOptions.DEFAULT_ROWS_PER_SHARD, true), s -> { });
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

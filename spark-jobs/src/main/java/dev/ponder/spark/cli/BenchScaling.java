@@ -1,0 +1,161 @@
+package dev.ponder.spark.cli;
+
+import dev.ponder.spark.bench.ClusterTraining;
+import dev.ponder.spark.cluster.SparkHome;
+import dev.ponder.spark.cluster.StandaloneCluster;
+import dev.ponder.spark.config.ResolvedConfig;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code ponder bench scaling}: the same training (train.workers = 2 tasks per round) on 1 and on
+ * 2 one-core executors, per model size; tokens/s ratio and where each round's time goes. Runs on
+ * a loopback standalone cluster it starts (two 1-core workers) unless --master names one.
+ */
+@Command(name = "scaling", mixinStandardHelpOptions = true,
+        description = "Tokens/s with 1 vs 2 executors (1 core each) per model size, and per-round broadcast and "
+                + "aggregation seconds; one line per size: size=DxL params=N tps_1=X tps_2=Y ratio=R ...")
+final class BenchScaling implements Callable<Integer> {
+    @ParentCommand
+    BenchCommand bench;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", required = true, description = "base run configuration (conf/bench/scaling.yaml)")
+    String config;
+
+    @Option(names = "--size", description = "model size DxL: d_model x n_layers, d_ff = 4 d_model (repeatable; "
+            + "default 128x2, 256x4, 512x4)")
+    List<String> sizes = new ArrayList<>(List.of("128x2", "256x4", "512x4"));
+
+    @Option(names = "--rounds", defaultValue = "4", description = "averaging rounds per run, the first one untimed "
+            + "(warm-up); default ${DEFAULT-VALUE}")
+    int rounds;
+
+    @Option(names = "--executor-memory", defaultValue = "2g", description = "per executor; default ${DEFAULT-VALUE}")
+    String executorMemory;
+
+    @Option(names = "--spark-home", description = "Spark installation for the loopback cluster (default: "
+            + "$SPARK_HOME, else the one the build assembled in spark-jobs/target/spark-home)")
+    Path sparkHome;
+
+    @Option(names = "--set", description = "override KEY=VALUE of the base configuration (repeatable)")
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Path work = Files.createTempDirectory("ponder-bench-scaling");
+        StandaloneCluster cluster = null;
+        try {
+            ResolvedConfig base = RunConfigs.load(config, overrides, LoadedCheckpoint.hadoopConf(bench.parent.sparkConf()));
+            String master = bench.parent.master;
+            if (master == null || !master.startsWith("spark://")) {
+                cluster = StandaloneCluster.start(sparkHome(), 2, 1, executorMemory, work.resolve("cluster"));
+                master = cluster.masterUrl();
+            }
+            String data = ClusterTraining.prepareSyntheticData(work, base.getInt("train.seq_len"));
+            out.printf("bench scaling on %s: train.workers=2, local_steps=%d, batch %d x %d tokens, %d rounds (first "
+                    + "untimed); load average %s%n", master, base.getInt("train.local_steps"),
+                    base.getInt("train.batch_size"), base.getInt("train.seq_len"), rounds, loadAverage());
+            for (String size : sizes) {
+                ResolvedConfig cfg = RunConfigs.load(config, sizeOverrides(size, data, base), LoadedCheckpoint.hadoopConf(
+                        bench.parent.sparkConf()));
+                ClusterTraining.Result one = ClusterTraining.run(master, sparkConf(1, cluster != null), cfg,
+                        work.resolve(size + "-1exec"));
+                ClusterTraining.Result two = ClusterTraining.run(master, sparkConf(2, cluster != null), cfg,
+                        work.resolve(size + "-2exec"));
+                for (ClusterTraining.Result r : List.of(one, two)) {
+                    out.printf("  %s %d executor(s): %.0f tokens/s; per round %.3f s = local steps %.3f + broadcast "
+                            + "%.3f + aggregate %.3f (+ launch); overhead %.3f s%n", size, r == one ? 1 : 2,
+                            r.tokensPerSecond(), r.mean(ClusterTraining.Round::seconds),
+                            r.mean(ClusterTraining.Round::local), r.mean(ClusterTraining.Round::broadcast),
+                            r.mean(ClusterTraining.Round::aggregate), r.mean(ClusterTraining.Round::overhead));
+                }
+                out.printf("size=%s params=%d tps_1=%.1f tps_2=%.1f ratio=%.3f broadcast_s_2=%.4f aggregate_s_2=%.4f "
+                        + "overhead_s_2=%.4f round_s_2=%.4f load=%s%n", size, two.parameters(), one.tokensPerSecond(),
+                        two.tokensPerSecond(), two.tokensPerSecond() / one.tokensPerSecond(),
+                        two.mean(ClusterTraining.Round::broadcast), two.mean(ClusterTraining.Round::aggregate),
+                        two.mean(ClusterTraining.Round::overhead), two.mean(ClusterTraining.Round::seconds),
+                        loadAverage().split(" ")[0]);
+                out.flush();
+            }
+        } finally {
+            if (cluster != null) {
+                cluster.close();
+            }
+            deleteTree(work);
+        }
+        return 0;
+    }
+
+    /** 1, 5 and 15 minute load averages: other processes on the same cores distort a scaling ratio. */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    private SparkHome sparkHome() {
+        if (sparkHome != null) {
+            return SparkHome.existing(sparkHome);
+        }
+        String env = System.getenv("SPARK_HOME");
+        return env != null && !env.isEmpty() ? SparkHome.existing(Path.of(env)) : SparkHome.prepare(SparkHome.defaultDir());
+    }
+
+    private List<String> sizeOverrides(String size, String data, ResolvedConfig base) {
+        String[] dl = size.toLowerCase(java.util.Locale.ROOT).split("x");
+        if (dl.length != 2) {
+            throw new IllegalArgumentException("--size: expected DxL such as 256x4, found '" + size + "'");
+        }
+        int d = Integer.parseInt(dl[0]);
+        int heads = base.getInt("model.n_heads");
+        List<String> sets = new ArrayList<>(overrides);
+        sets.addAll(List.of("model.d_model=" + d, "model.n_layers=" + dl[1], "model.d_ff=" + 4 * d,
+                "model.d_head=" + d / heads, "data.path=" + data, "train.workers=2", "train.log_every=1",
+                "train.checkpoint_every=0", "train.steps=" + rounds * base.getInt("train.local_steps")));
+        return sets;
+    }
+
+    /** One application with {@code executors} one-core executors; waits until all are up before round 1. */
+    private Map<String, String> sparkConf(int executors, boolean loopback) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("spark.cores.max", String.valueOf(executors));
+        c.put("spark.executor.cores", "1");
+        c.put("spark.task.cpus", "1");
+        c.put("spark.executor.memory", executorMemory);
+        c.put("spark.executorEnv.OMP_NUM_THREADS", "1");
+        c.put("spark.scheduler.minRegisteredResourcesRatio", "1.0");
+        c.put("spark.scheduler.maxRegisteredResourcesWaitingTime", "120s");
+        c.put("spark.ui.enabled", "false");
+        if (loopback) {
+            c.put("spark.driver.host", "127.0.0.1");
+            c.put("spark.driver.bindAddress", "127.0.0.1");
+        }
+        dev.ponder.spark.bench.AppClasses.addTo(c);
+        c.putAll(bench.parent.sparkConf());
+        return c;
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}
