@@ -105,7 +105,7 @@ public final class TensorBoardLog {
         if (key.startsWith("val_")) {
             return "val/" + key.substring(4);
         }
-        return (PERF.contains(key) ? "perf/" : "train/") + key;
+        return (PERF.contains(key) || key.endsWith("_seconds") ? "perf/" : "train/") + key; // round time split
     }
 
     private static HistogramValue valueOf(Object h) {

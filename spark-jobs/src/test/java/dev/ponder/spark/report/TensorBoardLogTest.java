@@ -39,6 +39,7 @@ class TensorBoardLogTest {
             r.put("tokens_per_s", 1000.0 + step);
             r.put("flops_per_token", 2.5e6);
             r.put("round_start_step", 0L);
+            r.put("round_seconds", 0.5 * step);
             tb.addMetrics(r);
         }
         tb.addMetrics(Map.of("step", 3L, "val_loss", 2.25, "val_ppl", Math.exp(2.25)));
@@ -88,6 +89,7 @@ class TensorBoardLogTest {
         assertEquals(List.of((float) 3e-3), scalars.get("train/lr@3"));
         assertEquals(List.of(1001.0f), scalars.get("perf/tokens_per_s@1"));
         assertEquals(List.of(2.5e6f), scalars.get("perf/flops_per_token@1"));
+        assertEquals(List.of(1.0f), scalars.get("perf/round_seconds@2"));
         assertEquals(List.of(2.25f), scalars.get("val/loss@3"));
         assertTrue(scalars.keySet().stream().noneMatch(k -> k.contains("round_start_step")), scalars.keySet().toString());
         assertEquals(List.of(0.25f), scalars.get("expert_balance/layer_0/dead_fraction@3"));
