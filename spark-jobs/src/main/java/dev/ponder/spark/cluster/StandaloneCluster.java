@@ -40,17 +40,27 @@ public final class StandaloneCluster implements AutoCloseable {
      * directories go under {@code logDir}.
      */
     public static StandaloneCluster start(SparkHome home, int workers, int cores, String memory, Path logDir) {
+        return start(home, workers, cores, memory, logDir, List.of());
+    }
+
+    /**
+     * As above, with JVM options for the workers, e.g. their GPUs:
+     * {@code -Dspark.worker.resource.gpu.amount=2 -Dspark.worker.resource.gpu.discoveryScript=...}
+     * (what SPARK_WORKER_OPTS carries for Spark's own start scripts).
+     */
+    public static StandaloneCluster start(SparkHome home, int workers, int cores, String memory, Path logDir,
+            List<String> workerJavaOptions) {
         StandaloneCluster c = new StandaloneCluster(home, logDir.toAbsolutePath());
         try {
             Files.createDirectories(c.logDir);
-            c.master = c.launch("org.apache.spark.deploy.master.Master", "master.log",
+            c.master = c.launch("org.apache.spark.deploy.master.Master", "master.log", List.of(),
                     "--host", "127.0.0.1", "--port", "0", "--webui-port", "0");
             Matcher m = c.awaitLog(c.master, "master.log", MASTER_URL, 60);
             c.masterUrl = m.group(1);
             for (int i = 0; i < workers; i++) {
                 Path work = Files.createDirectories(c.logDir.resolve("work-" + i));
                 c.workers.add(c.launch("org.apache.spark.deploy.worker.Worker", "worker-" + i + ".log",
-                        "--host", "127.0.0.1", "--port", "0", "--webui-port", "0", "--cores", String.valueOf(cores),
+                        workerJavaOptions, "--host", "127.0.0.1", "--port", "0", "--webui-port", "0", "--cores", String.valueOf(cores),
                         "--memory", memory, "--work-dir", work.toString(), c.masterUrl));
             }
             for (int i = 0; i < workers; i++) {
@@ -92,9 +102,12 @@ public final class StandaloneCluster implements AutoCloseable {
         return out;
     }
 
-    private Process launch(String mainClass, String logName, String... args) throws IOException {
+    private Process launch(String mainClass, String logName, List<String> javaOptions, String... args)
+            throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", home.jars().resolve("*").toString(), mainClass));
+                "-Xmx256m"));
+        cmd.addAll(javaOptions);
+        cmd.addAll(List.of("-cp", home.jars().resolve("*").toString(), mainClass));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(logDir.resolve(logName).toFile());
@@ -151,7 +164,10 @@ public final class StandaloneCluster implements AutoCloseable {
         executors.forEach(ProcessHandle::destroyForcibly); // orphans, if a worker died before its executors
     }
 
-    /** submit/local-standalone: runs a cluster until killed; prints the master URL. */
+    /**
+     * submit/local-standalone: runs a cluster until killed; prints the master URL. Arguments:
+     * [workers [cores [memory [log-dir]]]]; SPARK_WORKER_OPTS holds the workers' JVM options.
+     */
     public static void main(String[] args) throws Exception {
         int workers = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         int cores = args.length > 1 ? Integer.parseInt(args[1]) : 1;
@@ -160,7 +176,9 @@ public final class StandaloneCluster implements AutoCloseable {
         String envHome = System.getenv("SPARK_HOME");
         SparkHome home = envHome != null && !envHome.isEmpty() ? SparkHome.existing(Path.of(envHome))
                 : SparkHome.prepare(SparkHome.defaultDir());
-        StandaloneCluster c = start(home, workers, cores, memory, logs);
+        String workerOpts = System.getenv().getOrDefault("SPARK_WORKER_OPTS", "").trim();
+        StandaloneCluster c = start(home, workers, cores, memory, logs,
+                workerOpts.isEmpty() ? List.of() : List.of(workerOpts.split("\\s+")));
         Runtime.getRuntime().addShutdownHook(new Thread(c::close));
         System.out.println("master " + c.masterUrl());
         System.out.println("spark_home " + home.dir());

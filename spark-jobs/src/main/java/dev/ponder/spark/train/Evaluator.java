@@ -3,7 +3,6 @@ package dev.ponder.spark.train;
 import dev.ponder.core.model.EvalStats;
 import dev.ponder.core.model.LanguageModel;
 import dev.ponder.core.model.ModelFactory;
-import dev.ponder.core.train.ComputeThreads;
 import dev.ponder.prep.shard.WindowStream;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -57,7 +56,7 @@ public final class Evaluator {
 
     /** Slice p of n evaluates global windows p, p+n, ... below {@code limit}. */
     static Totals slice(TrainPlan plan, float[] params, String split, int p, int n, long limit) {
-        ComputeThreads.apply(plan.threads());
+        plan.prepareThread();
         LanguageModel model = ModelFactory.create(plan.modelConfig(), plan.train().seed());
         model.params().copyParamsFrom(params);
         int batch = plan.train().batchSize();

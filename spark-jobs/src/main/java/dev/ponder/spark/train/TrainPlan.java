@@ -30,9 +30,15 @@ public record TrainPlan(LinkedHashMap<String, Object> model, TrainSettings train
         return model;
     }
 
+    /** ND4J settings of the calling task's thread: its CPU threads and, on GPU executors, its device. */
+    public void prepareThread() {
+        ComputeThreads.apply(threads);
+        TaskDevice.bind();
+    }
+
     /** A replica with the plan's architecture; its initial weights are replaced by the broadcast ones. */
     public LocalTrainer newTrainer() {
-        ComputeThreads.apply(threads);
+        prepareThread();
         LanguageModel m = ModelFactory.create(modelConfig(), train.seed());
         return new LocalTrainer(m, train.adam(), train.schedule(), train.gradClip());
     }
