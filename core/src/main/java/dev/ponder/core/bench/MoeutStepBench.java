@@ -62,6 +62,12 @@ public final class MoeutStepBench {
         return best;
     }
 
+    /** CPU time of every thread of this process (ND4J's OpenMP threads included). */
+    static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean s ? s.getProcessCpuTime() : 0L;
+    }
+
     public static void main(String[] args) {
         Backend.init();
         int batch = 16;
@@ -93,7 +99,10 @@ public final class MoeutStepBench {
                 .moeut(new MoeutSettings(2, ffE, ffM, ffK, attE, 2, 0.01, 0.001, 0, 0, 0)).build();
         System.out.println("backend: " + Backend.describe());
         System.out.println("config: " + config.toMap() + " batch=" + batch + " seq=" + seq);
+        long cpu0 = processCpuNanos();
+        long wall0 = System.nanoTime();
         DenseStepBench.Result res = DenseStepBench.run(config, batch, seq, warmup, steps, 1234);
+        double cpuShare = (processCpuNanos() - cpu0) / (double) (System.nanoTime() - wall0);
         System.out.printf(Locale.ROOT, "step: best %.3f s, median %.3f s of %d (first step %.1f s); %d tokens,"
                         + " %.1f GFLOP/step (6 x analytic incl. head), achieved %.1f GFLOP/s%n", res.stepSeconds(),
                 res.medianStepSeconds(), steps, res.firstStepSeconds(), res.tokensPerStep(), res.flopsPerStep() / 1e9,
@@ -102,6 +111,12 @@ public final class MoeutStepBench {
                         + " nd4j ops/step: %d%n", res.matmulCalls(), res.matmulSeconds(), res.matmulGflops(),
                 res.outsideMatmulSeconds(), res.ndOpsPerStep());
         Breakdown b = breakdown(config, batch, seq, 1, 99);
+        for (String id : new String[] {dev.ponder.core.tensor.StepWorkspace.ID, dev.ponder.core.tensor.StepWorkspace.SCRATCH_ID}) {
+            if (org.nd4j.linalg.factory.Nd4j.getWorkspaceManager().checkIfWorkspaceExists(id)) {
+                System.out.printf(Locale.ROOT, "workspace %s: %.0f MB%n", id, org.nd4j.linalg.factory.Nd4j
+                        .getWorkspaceManager().getWorkspaceForCurrentThread(id).getCurrentSize() / 1e6);
+            }
+        }
         double accounted = 0;
         List<Map.Entry<String, Double>> phases = new ArrayList<>(b.phases().entrySet());
         phases.sort((x, y) -> Double.compare(y.getValue(), x.getValue()));
@@ -113,6 +128,8 @@ public final class MoeutStepBench {
         }
         System.out.printf(Locale.ROOT, "  %-20s %7.1f ms  %5.1f%%%n", "other", (b.stepSeconds() - accounted) * 1e3,
                 100 * (b.stepSeconds() - accounted) / b.stepSeconds());
+        System.out.printf(Locale.ROOT, "process CPU / wall over the timed run: %.2f cores (2 = both cores busy;"
+                + " less means host-side serial work or a machine shared with other jobs)%n", cpuShare);
         System.out.printf(Locale.ROOT, "tokens_per_s=%.1f mfu=%.3f peak_gflops=%.1f%n",
                 res.tokensPerSecond(), res.mfu(), res.peakGflops());
     }

@@ -94,16 +94,23 @@ public final class MoeutLm implements LanguageModel {
     /** The blocks' forward: saved[r][g], the final residual stream and the executed MACs. */
     private record Blocks(MoeutLayer.Saved[][] saved, INDArray x, long executedMacs) {}
 
-    private Blocks runBlocks(INDArray x, int batch, int t, boolean training, Rng stepRng) {
+    /**
+     * Runs the R x G layer applications on x in place. With {@code keep} false (plain evaluation)
+     * each layer runs in a scratch scope, so only one layer's activations exist at a time and the
+     * returned saved records must not be read.
+     */
+    private Blocks runBlocks(INDArray x, int batch, int t, boolean training, Rng stepRng, boolean keep) {
         int g = layers.size();
         MoeutLayer.Saved[][] saved = new MoeutLayer.Saved[repeats()][g];
         long macs = 0;
         for (int r = 0; r < repeats(); r++) {
             for (int i = 0; i < g; i++) {
                 Rng rng = stepRng == null ? null : stepRng.split((long) r * g + i);
-                saved[r][i] = layers.get(i).forwardInPlace(x, batch, t, training, rng);
-                macs += layers.get(i).executedMacs(saved[r][i], batch * t, t, config.nHeads(), config.dHead());
-                recordRouting(saved[r][i], r, i);
+                try (StepWorkspace scratch = keep ? null : StepWorkspace.scratch()) {
+                    saved[r][i] = layers.get(i).forwardInPlace(x, batch, t, training, rng);
+                    macs += layers.get(i).executedMacs(saved[r][i], batch * t, t, config.nHeads(), config.dHead());
+                    recordRouting(saved[r][i], r, i);
+                }
             }
         }
         return new Blocks(saved, x, macs);
@@ -175,7 +182,7 @@ public final class MoeutLm implements LanguageModel {
             long t0 = PhaseTimer.start();
             Fwd<Embedding.Saved> emb = embedding.forward(w.inputs());
             PhaseTimer.stop("embedding", t0);
-            Blocks blocks = runBlocks(emb.out(), batch, t, true, stepRng);    // [B*T, d], updated in place
+            Blocks blocks = runBlocks(emb.out(), batch, t, true, stepRng, true); // [B*T, d], updated in place
             Reg reg = regularize(blocks.saved(), batch, t);
             t0 = PhaseTimer.start();
             Fwd<LayerNorm.Saved> fin = outNorm.forward(blocks.x());
@@ -184,8 +191,10 @@ public final class MoeutLm implements LanguageModel {
             PhaseTimer.stop("lm_head", t0);
             for (int r = repeats() - 1; r >= 0; r--) {
                 for (int i = layers.size() - 1; i >= 0; i--) {
-                    dx = layers.get(i).backwardInPlace(blocks.saved()[r][i], dx, reg.dFfn()[r][i], reg.dV()[r][i],
-                            reg.dO()[r][i]);
+                    try (StepWorkspace scratch = StepWorkspace.scratch()) {   // one layer's temporaries; dx in place
+                        layers.get(i).backwardInPlace(blocks.saved()[r][i], dx, reg.dFfn()[r][i], reg.dV()[r][i],
+                                reg.dO()[r][i]);
+                    }
                 }
             }
             t0 = PhaseTimer.start();
@@ -222,7 +231,8 @@ public final class MoeutLm implements LanguageModel {
         Windows w = Windows.split(tokens, batch, seqLenPlusOne, config.contextLength());
         int n = w.inputs().length;
         try (StepWorkspace ignored = StepWorkspace.open()) {
-            Blocks blocks = runBlocks(embedding.forward(w.inputs()).out(), batch, w.seqLen(), false, null);
+            Blocks blocks = runBlocks(embedding.forward(w.inputs()).out(), batch, w.seqLen(), false, null,
+                    trainingMode);
             Reg reg = trainingMode ? regularize(blocks.saved(), batch, w.seqLen()) : null;
             INDArray xf = outNorm.forward(blocks.x()).out();
             INDArray logits = withLogits ? Nd4j.createUninitialized(xf.dataType(), n, config.vocabSize()) : null;
@@ -242,7 +252,7 @@ public final class MoeutLm implements LanguageModel {
     double selectionMargin(int[] tokens, int batch, int seqLenPlusOne) {
         Windows w = Windows.split(tokens, batch, seqLenPlusOne, config.contextLength());
         try (StepWorkspace ignored = StepWorkspace.open()) {
-            Blocks b = runBlocks(embedding.forward(w.inputs()).out(), batch, w.seqLen(), false, null);
+            Blocks b = runBlocks(embedding.forward(w.inputs()).out(), batch, w.seqLen(), false, null, true);
             routing = RoutingStats.EMPTY;
             double m = Double.MAX_VALUE;
             for (MoeutLayer.Saved[] row : b.saved()) {

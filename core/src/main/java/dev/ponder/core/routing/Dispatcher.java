@@ -3,6 +3,7 @@ package dev.ponder.core.routing;
 import dev.ponder.core.metrics.PhaseTimer;
 import dev.ponder.core.nn.Fwd;
 import dev.ponder.core.tensor.Shapes;
+import dev.ponder.core.tensor.StepWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -43,23 +44,25 @@ public final class Dispatcher {
         long t = PhaseTimer.start();
         INDArray xs = gather(plan, input);                                     // [S, a]
         t = PhaseTimer.stop("gather", t);
-        INDArray y = Nd4j.createUninitialized(input.dataType(), plan.size(), b);
-        INDArray unscaled = null;
+        INDArray unscaled = a <= b ? null : Nd4j.createUninitialized(input.dataType(), plan.size(), b);
         long macs;
-        if (a <= b) {
-            INDArray xg = xs.mulColumnVector(plan.gateColumn());               // [S, a] gated rows
-            t = PhaseTimer.stop("expert_elementwise", t);
-            macs = ExpertMatmul.forward(xg, w, plan.offsets(), y, false);      // [S, a] x [a, b] per expert -> [S, b]
-            t = PhaseTimer.stop("expert_gemm", t);
-        } else {
-            macs = ExpertMatmul.forward(xs, w, plan.offsets(), y, false);
-            t = PhaseTimer.stop("expert_gemm", t);
-            unscaled = y;
-            y = y.mulColumnVector(plan.gateColumn());                          // [S, b] gated
-            t = PhaseTimer.stop("expert_elementwise", t);
+        try (StepWorkspace scratch = StepWorkspace.scratch()) {               // gated temporaries die here
+            INDArray y;
+            if (a <= b) {
+                INDArray xg = xs.mulColumnVector(plan.gateColumn());           // [S, a] gated rows
+                y = Nd4j.createUninitialized(input.dataType(), plan.size(), b);
+                t = PhaseTimer.stop("expert_elementwise", t);
+                macs = ExpertMatmul.forward(xg, w, plan.offsets(), y, false);  // [S, a] x [a, b] per expert -> [S, b]
+                t = PhaseTimer.stop("expert_gemm", t);
+            } else {
+                macs = ExpertMatmul.forward(xs, w, plan.offsets(), unscaled, false);
+                t = PhaseTimer.stop("expert_gemm", t);
+                y = unscaled.mulColumnVector(plan.gateColumn());               // [S, b] gated
+                t = PhaseTimer.stop("expert_elementwise", t);
+            }
+            combine(plan, y, out);
+            PhaseTimer.stop("combine", t);
         }
-        combine(plan, y, out);
-        PhaseTimer.stop("combine", t);
         return new Fwd<>(out, new Saved(plan, xs, unscaled, macs));
     }
 

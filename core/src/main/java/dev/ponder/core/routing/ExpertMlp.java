@@ -4,6 +4,7 @@ import dev.ponder.core.metrics.PhaseTimer;
 import dev.ponder.core.nn.Activation;
 import dev.ponder.core.nn.Fwd;
 import dev.ponder.core.tensor.Shapes;
+import dev.ponder.core.tensor.StepWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -36,13 +37,16 @@ public final class ExpertMlp {
         long macs = ExpertMatmul.forward(xs, w1, plan.offsets(), h, false);      // [S, d] x [d, m] -> [S, m]
         t = PhaseTimer.stop("expert_gemm", t);
         Activation.Result a = act.forward(h);
-        INDArray hg = a.out().mulColumnVector(plan.gateColumn());                // [S, m] gated
-        INDArray y = Nd4j.createUninitialized(x.dataType(), plan.size(), dOut);
         t = PhaseTimer.stop("expert_elementwise", t);
-        macs += ExpertMatmul.forward(hg, w2, plan.offsets(), y, false);          // [S, m] x [m, d] -> [S, d]
-        t = PhaseTimer.stop("expert_gemm", t);
-        Dispatcher.combine(plan, y, out);
-        PhaseTimer.stop("combine", t);
+        try (StepWorkspace scratch = StepWorkspace.scratch()) {                 // hg and y die here; out survives
+            INDArray hg = a.out().mulColumnVector(plan.gateColumn());            // [S, m] gated
+            INDArray y = Nd4j.createUninitialized(x.dataType(), plan.size(), dOut);
+            t = PhaseTimer.stop("expert_elementwise", t);
+            macs += ExpertMatmul.forward(hg, w2, plan.offsets(), y, false);      // [S, m] x [m, d] -> [S, d]
+            t = PhaseTimer.stop("expert_gemm", t);
+            Dispatcher.combine(plan, y, out);
+            PhaseTimer.stop("combine", t);
+        }
         return new Fwd<>(out, new Saved(plan, xs, a.out(), a.saved(), macs));
     }
 

@@ -134,6 +134,34 @@ class MoeutLmTest {
     }
 
     @Test
+    void lossDropsWhenTrainingOnARepeatingSequence() {
+        ModelConfig c = ModelConfig.builder().family("moeut").vocabSize(16).dModel(32).nLayers(4).nHeads(2).dHead(16)
+                .contextLength(32).moeut(new MoeutSettings(2, 8, 16, 2, 2, 1, 0.01, 0.001, 0, 0, 0)).build();
+        LanguageModel m = ModelFactory.create(c, 4);
+        int seqPlusOne = 17;
+        int batch = 4;
+        int[] tok = new int[batch * seqPlusOne];
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < seqPlusOne; i++) {
+                tok[b * seqPlusOne + i] = (b + i * 3) % 7;                // period-7 pattern per row
+            }
+        }
+        dev.ponder.core.optim.AdamW opt = new dev.ponder.core.optim.AdamW(m.params(),
+                new dev.ponder.core.optim.AdamW.Config(0.9, 0.99, 1e-8, 0.01));
+        double first = 0;
+        double last = 0;
+        for (int step = 0; step < 20; step++) {
+            m.params().zeroGrads();
+            StepStats s = m.forwardBackward(tok, batch, seqPlusOne);
+            dev.ponder.core.optim.GradClip.clipByGlobalNorm(m.params().grads(), 0.5);
+            opt.step(1e-2);
+            first = step == 0 ? s.ceLoss() : first;
+            last = s.ceLoss();
+        }
+        assertTrue(last < 0.3 * first, "loss " + first + " -> " + last);
+    }
+
+    @Test
     void routingStatsCountEveryRoutedSlotAndExecutedMacsMatchTheRouting() {
         ModelConfig c = tiny(4, 2, 3);
         LanguageModel m = ModelFactory.create(c, 2);
