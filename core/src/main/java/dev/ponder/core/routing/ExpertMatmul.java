@@ -8,9 +8,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code offsets} [E + 1] from {@link SlotSort}). Experts without rows are skipped, so only routed
  * rows are ever multiplied.
  *
- * <p>Why a loop of 2-D gemms and not one padded batched gemm: expert loads are uneven (max/mean of
- * 2-3 at initialisation), so padding to the largest expert multiplies the work, while a gemm of a few
- * hundred rows already runs near the machine's gemm rate and costs about 20 µs of call overhead.
+ * <p>Why a loop of 2-D gemms and not one padded batched gemm (measured on the 2-core build machine,
+ * moeut-tiny shapes): 64 experts x [512, 256] x [256, 64] ran at the same rate as one [32768, 256] x
+ * [256, 64] gemm and as the batched [64, 512, 256] x [64, 256, 64] one (within 5%), so padding every
+ * expert to the largest one could only add work (expert max/mean load is 1.1-1.3 at initialisation
+ * and grows in training) plus a copy into the padded layout.
  */
 public final class ExpertMatmul {
     private ExpertMatmul() {}
