@@ -50,7 +50,10 @@ public record MoeutSettings(int groupSize, int ffNExperts, int ffExpertSize, int
 
     /** The reference defaults with the two required expert counts. */
     public static MoeutSettings defaults(int ffNExperts, int attNExperts) {
-        return new MoeutSettings(2, ffNExperts, 128, 8, attNExperts, 2, 0.01, 0.001, 0.0, 0.0, 0.0);
+        // The reference defaults ff_k 8 and att_k 2, capped by the expert counts so that a small
+        // expert count with an explicit k is not rejected because of the unused default.
+        return new MoeutSettings(2, ffNExperts, 128, Math.min(8, Math.max(1, ffNExperts)), attNExperts,
+                Math.min(2, Math.max(1, attNExperts)), 0.01, 0.001, 0.0, 0.0, 0.0);
     }
 
     /** Repeats of the layer group: n_layers / group_size. */

@@ -69,6 +69,12 @@ class FamilyConfigTest {
         m = moeut();
         m.put("att_n_experts", 1);                              // the dense-attention case keeps att_k's default
         assertEquals(1, ModelConfig.fromMap(m).moeut().attNExperts());
+        m = moeut();
+        m.put("ff_n_experts", 4);                               // fewer experts than the default ff_k 8
+        m.put("ff_k", 2);
+        assertEquals(2, ModelConfig.fromMap(m).moeut().ffK());
+        m.remove("ff_k");
+        assertEquals(4, ModelConfig.fromMap(m).moeut().ffK(), "the default k is capped by the expert count");
     }
 
     @Test
