@@ -50,11 +50,6 @@ public final class Bulk {
         }
     }
 
-    /** The contents of a contiguous array as doubles (tests and small reductions). */
-    public static double[] toDoubles(INDArray a) {
-        return a.dup('c').data().asDouble();
-    }
-
     private static int checkedLength(INDArray a, int room, String what) {
         Shapes.requireContiguous(a, what);
         if (a.length() > room) {
