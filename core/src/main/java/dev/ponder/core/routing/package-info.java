@@ -19,8 +19,11 @@
  * tested against. {@link dev.ponder.core.routing.EntropyRegularizer} is MoEUT's load-balancing
  * regulariser; {@link dev.ponder.core.routing.RouterInit} its router initialisation.
  *
- * <p>Routing work (top-k, sorting, regularisers) runs on the host over Java arrays copied in bulk:
- * it is O(rows * experts) with no arithmetic intensity, where ND4J's per-op cost (15-30 µs) and its
- * slow gather would dominate. The matmuls stay in ND4J.
+ * <p>Routing work (top-k, sorting, regularisers, row gathers) runs on the host over Java arrays
+ * copied in bulk or directly on the arrays' native memory: it is O(rows * experts) with no
+ * arithmetic intensity, where ND4J's per-op cost (15-30 µs) and its slow gather would dominate; large
+ * pieces are split over the task's threads ({@link dev.ponder.core.routing.HostParallel}) while
+ * ND4J's threads are idle. The matmuls stay in ND4J. Expert matrices are addressed through
+ * {@link dev.ponder.core.routing.Views} (ND4J's slice() is wrong on parameter views).
  */
 package dev.ponder.core.routing;
