@@ -251,9 +251,10 @@ public final class MoeutLm implements LanguageModel {
      */
     double selectionMargin(int[] tokens, int batch, int seqLenPlusOne) {
         Windows w = Windows.split(tokens, batch, seqLenPlusOne, config.contextLength());
+        RoutingStats before = routing;
         try (StepWorkspace ignored = StepWorkspace.open()) {
             Blocks b = runBlocks(embedding.forward(w.inputs()).out(), batch, w.seqLen(), false, null, true);
-            routing = RoutingStats.EMPTY;
+            routing = before;                                                // a probe, not a step: record nothing
             double m = Double.MAX_VALUE;
             for (MoeutLayer.Saved[] row : b.saved()) {
                 for (MoeutLayer.Saved s : row) {
