@@ -71,9 +71,30 @@ final class SweepCommand implements Callable<Integer> {
             }
         }
         console.println("sweep: report " + runner.report(plan, conf));
+        printComparison(plan, conf, console);
         if (!failures.isEmpty()) {
             throw new IllegalStateException(failures.size() + " of " + todo.size() + " runs failed: " + failures);
         }
         return 0;
+    }
+
+    /** One line per finished run from its eval.json: the comparison at a glance on the console. */
+    private static void printComparison(List<SweepRunner.Planned> plan, Configuration conf, PrintWriter console)
+            throws java.io.IOException {
+        console.printf("sweep: %-12s %-7s %12s %10s %10s %12s%n", "run", "family", "parameters", "val_loss",
+                "val_ppl", "tokens/s");
+        for (SweepRunner.Planned p : plan) {
+            org.apache.hadoop.fs.Path eval = new org.apache.hadoop.fs.Path(
+                    HadoopFiles.qualify(p.runDir(), conf), dev.ponder.spark.report.RunData.EVAL_FILE);
+            if (!HadoopFiles.exists(eval, conf)) {
+                console.printf("sweep: %-12s (no eval.json: not finished)%n", p.point().name());
+                continue;
+            }
+            com.fasterxml.jackson.databind.JsonNode e = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(HadoopFiles.readString(eval, conf));
+            console.printf(java.util.Locale.ROOT, "sweep: %-12s %-7s %12d %10.4f %10.2f %12.0f%n", p.point().name(),
+                    e.path("family").asText(), e.path("parameters").asLong(), e.path("val_loss").asDouble(),
+                    e.path("val_ppl").asDouble(), e.path("tokens_per_s").asDouble(Double.NaN));
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.ponder.spark.train;
 
+import dev.ponder.core.metrics.RoutingStats;
 import dev.ponder.core.model.LanguageModel;
 import dev.ponder.core.model.ModelConfig;
 import dev.ponder.core.model.ModelFactory;
@@ -71,6 +72,8 @@ public final class TrainDriver {
         long tokensThisRun = 0;
         double lastLoss = Double.NaN;
         long lastCheckpoint = store.committedSteps().isEmpty() ? -1 : state.step;
+        RoutingStats loadWindow = RoutingStats.EMPTY; // expert load since the last checkpoint
+        long windowStart = state.step;
         while (state.step < settings.steps()) {
             int k = (int) Math.min(settings.localSteps(), settings.steps() - state.step);
             // Spark UI: rounds counted over the whole run (not this process), so resumed runs read the same.
@@ -92,6 +95,7 @@ public final class TrainDriver {
             state.optimizerState = r.optimizerState;
             state.cursors = new ArrayList<>(r.cursors.values());
             tokensThisRun += r.tokens;
+            loadWindow = loadWindow.merge(r.routing);
             double elapsed = (System.nanoTime() - startNanos) / 1e9;
             double tokPerS = tokensThisRun / Math.max(1e-9, elapsed);
             List<Map<String, Object>> logged = new ArrayList<>();
@@ -128,6 +132,9 @@ public final class TrainDriver {
                 lastCheckpoint = state.step;
                 metrics.flush();
                 tb.flush();
+                ExpertLoadSummary.lines(loadWindow, windowStart, state.step).forEach(console::println);
+                loadWindow = RoutingStats.EMPTY;
+                windowStart = state.step;
             }
         }
         metrics.flush();
