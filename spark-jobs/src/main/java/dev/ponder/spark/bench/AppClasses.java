@@ -24,8 +24,23 @@ public final class AppClasses {
         if (fat.isPresent()) {
             sparkConf.put("spark.jars", fat.get().toUri().toString());
         } else {
-            sparkConf.put("spark.executor.extraClassPath", System.getProperty("java.class.path"));
+            sparkConf.put("spark.executor.extraClassPath", absoluteClassPath());
         }
+    }
+
+    /**
+     * This JVM's classpath with absolute entries: executors run in their own work directories, where
+     * relative entries resolve to nothing (and a missing capturing class surfaces as the cryptic
+     * "cannot assign instance of SerializedLambda" ClassCastException).
+     */
+    public static String absoluteClassPath() {
+        StringBuilder cp = new StringBuilder();
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            if (!entry.isEmpty()) {
+                cp.append(cp.length() == 0 ? "" : java.io.File.pathSeparator).append(Path.of(entry).toAbsolutePath());
+            }
+        }
+        return cp.toString();
     }
 
     /** {@code ponder-spark-jobs-*-all.jar} in the build's target directory, if built. */

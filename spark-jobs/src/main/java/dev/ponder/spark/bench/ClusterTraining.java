@@ -85,6 +85,42 @@ public final class ClusterTraining {
     }
 
     /**
+     * Overrides for a model size "DxL": d_model D, n_layers L, d_ff = 4 D, d_head = D / n_heads,
+     * and a run of {@code rounds} rounds of train.local_steps on 2 workers, every step logged.
+     */
+    public static List<String> sizeOverrides(String size, ResolvedConfig base, int rounds) {
+        String[] dl = size.toLowerCase(java.util.Locale.ROOT).split("x");
+        if (dl.length != 2 || !dl[0].matches("\\d+") || !dl[1].matches("\\d+")) {
+            throw new IllegalArgumentException("--size: expected DxL such as 256x4, found '" + size + "'");
+        }
+        int d = Integer.parseInt(dl[0]);
+        return List.of("model.d_model=" + d, "model.n_layers=" + dl[1], "model.d_ff=" + 4 * d,
+                "model.d_head=" + d / base.getInt("model.n_heads"), "train.workers=2", "train.log_every=1",
+                "train.checkpoint_every=0", "train.steps=" + rounds * base.getInt("train.local_steps"));
+    }
+
+    /**
+     * Spark settings of one benchmark application: {@code executors} one-core executors (one ND4J
+     * thread each), all registered before the first round so no round runs on fewer.
+     */
+    public static Map<String, String> executorConf(int executors, String memory, boolean loopback) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("spark.cores.max", String.valueOf(executors));
+        c.put("spark.executor.cores", "1");
+        c.put("spark.task.cpus", "1");
+        c.put("spark.executor.memory", memory);
+        c.put("spark.executorEnv.OMP_NUM_THREADS", "1");
+        c.put("spark.scheduler.minRegisteredResourcesRatio", "1.0");
+        c.put("spark.scheduler.maxRegisteredResourcesWaitingTime", "120s");
+        c.put("spark.ui.enabled", "false");
+        if (loopback) {
+            c.put("spark.driver.host", "127.0.0.1");
+            c.put("spark.driver.bindAddress", "127.0.0.1");
+        }
+        return c;
+    }
+
+    /**
      * A byte-tokenized synthetic corpus (throughput does not depend on the text) prepared with
      * local Spark into {@code dir}/data; returns its path.
      */

@@ -8,7 +8,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -61,6 +60,7 @@ final class BenchScaling implements Callable<Integer> {
         StandaloneCluster cluster = null;
         try {
             ResolvedConfig base = RunConfigs.load(config, overrides, LoadedCheckpoint.hadoopConf(bench.parent.sparkConf()));
+            sizes.forEach(size -> ClusterTraining.sizeOverrides(size, base, rounds)); // bad sizes fail before the cluster starts
             String master = bench.parent.master;
             if (master == null || !master.startsWith("spark://")) {
                 cluster = StandaloneCluster.start(sparkHome(), 2, 1, executorMemory, work.resolve("cluster"));
@@ -71,8 +71,10 @@ final class BenchScaling implements Callable<Integer> {
                     + "untimed); load average %s%n", master, base.getInt("train.local_steps"),
                     base.getInt("train.batch_size"), base.getInt("train.seq_len"), rounds, loadAverage());
             for (String size : sizes) {
-                ResolvedConfig cfg = RunConfigs.load(config, sizeOverrides(size, data, base), LoadedCheckpoint.hadoopConf(
-                        bench.parent.sparkConf()));
+                List<String> sets = new ArrayList<>(overrides);
+                sets.addAll(ClusterTraining.sizeOverrides(size, base, rounds));
+                sets.add("data.path=" + data);
+                ResolvedConfig cfg = RunConfigs.load(config, sets, LoadedCheckpoint.hadoopConf(bench.parent.sparkConf()));
                 ClusterTraining.Result one = ClusterTraining.run(master, sparkConf(1, cluster != null), cfg,
                         work.resolve(size + "-1exec"));
                 ClusterTraining.Result two = ClusterTraining.run(master, sparkConf(2, cluster != null), cfg,
@@ -119,35 +121,9 @@ final class BenchScaling implements Callable<Integer> {
         return env != null && !env.isEmpty() ? SparkHome.existing(Path.of(env)) : SparkHome.prepare(SparkHome.defaultDir());
     }
 
-    private List<String> sizeOverrides(String size, String data, ResolvedConfig base) {
-        String[] dl = size.toLowerCase(java.util.Locale.ROOT).split("x");
-        if (dl.length != 2) {
-            throw new IllegalArgumentException("--size: expected DxL such as 256x4, found '" + size + "'");
-        }
-        int d = Integer.parseInt(dl[0]);
-        int heads = base.getInt("model.n_heads");
-        List<String> sets = new ArrayList<>(overrides);
-        sets.addAll(List.of("model.d_model=" + d, "model.n_layers=" + dl[1], "model.d_ff=" + 4 * d,
-                "model.d_head=" + d / heads, "data.path=" + data, "train.workers=2", "train.log_every=1",
-                "train.checkpoint_every=0", "train.steps=" + rounds * base.getInt("train.local_steps")));
-        return sets;
-    }
-
-    /** One application with {@code executors} one-core executors; waits until all are up before round 1. */
+    /** One application with {@code executors} one-core executors. */
     private Map<String, String> sparkConf(int executors, boolean loopback) {
-        Map<String, String> c = new LinkedHashMap<>();
-        c.put("spark.cores.max", String.valueOf(executors));
-        c.put("spark.executor.cores", "1");
-        c.put("spark.task.cpus", "1");
-        c.put("spark.executor.memory", executorMemory);
-        c.put("spark.executorEnv.OMP_NUM_THREADS", "1");
-        c.put("spark.scheduler.minRegisteredResourcesRatio", "1.0");
-        c.put("spark.scheduler.maxRegisteredResourcesWaitingTime", "120s");
-        c.put("spark.ui.enabled", "false");
-        if (loopback) {
-            c.put("spark.driver.host", "127.0.0.1");
-            c.put("spark.driver.bindAddress", "127.0.0.1");
-        }
+        Map<String, String> c = ClusterTraining.executorConf(executors, executorMemory, loopback);
         dev.ponder.spark.bench.AppClasses.addTo(c);
         c.putAll(bench.parent.sparkConf());
         return c;

@@ -1,0 +1,97 @@
+package dev.ponder.spark.bench;
+
+import dev.ponder.spark.cli.SparkSessions;
+import dev.ponder.spark.cluster.SparkHome;
+import dev.ponder.spark.cluster.StandaloneCluster;
+import dev.ponder.spark.config.ConfigLoader;
+import dev.ponder.spark.config.ResolvedConfig;
+import dev.ponder.spark.config.RunSchema;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * submit/bench-averaging: the averaging overhead per round (round time minus the slowest
+ * worker's local steps: broadcast, serialization, task launch, aggregation) of Ponder's loop and
+ * of dl4j-spark's ParameterAveragingTrainingMaster, at the same parameter count, averaging
+ * frequency, minibatch size and Adam state, on the same loopback standalone cluster (two 1-core
+ * executors). Arguments: [--size DxL]... [--rounds N] [--config FILE]; the first round of each
+ * run (executor warm-up) is not counted.
+ */
+public final class AveragingComparison {
+    private AveragingComparison() {}
+
+    public static void main(String[] args) throws Exception {
+        List<String> sizes = new ArrayList<>();
+        int rounds = 5;
+        String config = "conf/bench/scaling.yaml";
+        for (int i = 0; i < args.length; i += 2) {
+            switch (args[i]) {
+                case "--size" -> sizes.add(args[i + 1]);
+                case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
+                case "--config" -> config = args[i + 1];
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + " (expected --size DxL, --rounds N, --config FILE)");
+            }
+        }
+        if (sizes.isEmpty()) {
+            sizes.addAll(List.of("128x2", "256x4", "512x4"));
+        }
+        System.setProperty(Dl4jAveraging.TIME_SOURCE.substring(2, Dl4jAveraging.TIME_SOURCE.indexOf('=')),
+                Dl4jAveraging.TIME_SOURCE.substring(Dl4jAveraging.TIME_SOURCE.indexOf('=') + 1));
+        ResolvedConfig base = ConfigLoader.resolve(Files.readString(Path.of(config)), config, List.of(),
+                RunSchema::forRaw);
+        int k = base.getInt("train.local_steps");
+        int batch = base.getInt("train.batch_size");
+        Path work = Files.createTempDirectory("ponder-bench-averaging");
+        try (StandaloneCluster cluster = StandaloneCluster.start(SparkHome.prepare(SparkHome.defaultDir()), 2, 1, "2g",
+                work.resolve("cluster"))) {
+            String data = ClusterTraining.prepareSyntheticData(work, base.getInt("train.seq_len"));
+            Map<String, String> conf = ClusterTraining.executorConf(2, "2g", true);
+            // Both sides load their classes the same way: this JVM's classpath (dl4j-spark is not in the fat jar).
+            conf.put("spark.executor.extraClassPath", AppClasses.absoluteClassPath());
+            conf.put("spark.executor.extraJavaOptions", Dl4jAveraging.TIME_SOURCE);
+            System.out.printf("bench averaging on %s: 2 executors x 1 core, averaging every %d steps of batch %d, "
+                    + "Adam, %d rounds (first untimed); load average %s%n", cluster.masterUrl(), k, batch, rounds,
+                    Files.readString(Path.of("/proc/loadavg")).trim());
+            for (String size : sizes) {
+                List<String> sets = new ArrayList<>(ClusterTraining.sizeOverrides(size, base, rounds));
+                sets.add("data.path=" + data);
+                ResolvedConfig cfg = ConfigLoader.resolve(Files.readString(Path.of(config)), config, sets,
+                        RunSchema::forRaw);
+                ClusterTraining.Result ours = ClusterTraining.run(cluster.masterUrl(), conf, cfg,
+                        work.resolve("ponder-" + size));
+                Dl4jAveraging.Result theirs;
+                try (JavaSparkContext sc = SparkSessions.open("dl4j-spark baseline " + size, cluster.masterUrl(), conf)) {
+                    theirs = Dl4jAveraging.run(sc, ours.parameters(), 2, k, batch, rounds);
+                }
+                List<Dl4jAveraging.Round> measured = theirs.rounds().subList(1, theirs.rounds().size());
+                double dRound = measured.stream().mapToDouble(Dl4jAveraging.Round::roundMs).average().orElse(0) / 1e3;
+                double dLocal = measured.stream().mapToDouble(Dl4jAveraging.Round::localMs).average().orElse(0) / 1e3;
+                double dBcast = measured.stream().mapToDouble(Dl4jAveraging.Round::broadcastMs).average().orElse(0)
+                        / 1e3;
+                double dAgg = measured.stream().mapToDouble(Dl4jAveraging.Round::aggregateMs).average().orElse(0) / 1e3;
+                double dOver = measured.stream().mapToDouble(Dl4jAveraging.Round::overheadMs).average().orElse(0) / 1e3;
+                System.out.printf("  %s ponder:     %d params, round %.3f s, local steps %.3f s, overhead %.3f s "
+                        + "(broadcast %.3f, aggregate+launch %.3f)%n", size, ours.parameters(),
+                        ours.mean(ClusterTraining.Round::seconds), ours.mean(ClusterTraining.Round::local),
+                        ours.mean(ClusterTraining.Round::overhead), ours.mean(ClusterTraining.Round::broadcast),
+                        ours.mean(ClusterTraining.Round::aggregate));
+                System.out.printf("  %s dl4j-spark: %d params, round %.3f s, local steps %.3f s, overhead %.3f s "
+                        + "(broadcast create %.3f, tasks+aggregate %.3f)%n", size, theirs.parameters(), dRound, dLocal,
+                        dOver, dBcast, dAgg);
+                System.out.printf("size=%s params=%d ponder_overhead_s=%.4f dl4j_overhead_s=%.4f ratio=%.3f%n", size,
+                        ours.parameters(), ours.mean(ClusterTraining.Round::overhead), dOver,
+                        ours.mean(ClusterTraining.Round::overhead) / dOver);
+                System.out.flush();
+            }
+        } finally {
+            try (var paths = Files.walk(work)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}
