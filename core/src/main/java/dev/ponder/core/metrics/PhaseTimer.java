@@ -13,7 +13,8 @@ import java.util.Map;
 public final class PhaseTimer {
     private static final ThreadLocal<PhaseTimer> CURRENT = new ThreadLocal<>();
 
-    private final Map<String, long[]> phases = new LinkedHashMap<>();   // name -> {nanos, calls}
+    private final Map<String, long[]> phases = new LinkedHashMap<>();   // name -> {nanos, calls, cpu nanos}
+    private long lastCpu;
 
     /** Installs {@code t} on this thread (null removes the current one). */
     public static void install(PhaseTimer t) {
@@ -26,7 +27,12 @@ public final class PhaseTimer {
 
     /** A start mark: System.nanoTime() when a timer is installed, else 0. */
     public static long start() {
-        return CURRENT.get() == null ? 0 : System.nanoTime();
+        PhaseTimer t = CURRENT.get();
+        if (t == null) {
+            return 0;
+        }
+        t.lastCpu = processCpuNanos();
+        return System.nanoTime();
     }
 
     /** Adds the time since {@code t0} (from {@link #start()}) to {@code phase}; returns a new mark. */
@@ -35,11 +41,31 @@ public final class PhaseTimer {
         if (t == null) {
             return 0;
         }
+        long cpu = processCpuNanos();
         long now = System.nanoTime();
-        long[] v = t.phases.computeIfAbsent(phase, k -> new long[2]);
+        long[] v = t.phases.computeIfAbsent(phase, k -> new long[3]);
         v[0] += now - t0;
         v[1]++;
+        v[2] += cpu - t.lastCpu;       // phases are sequential: CPU since the previous mark
+        t.lastCpu = cpu;
         return now;
+    }
+
+    /**
+     * CPU time of all of this process's threads (ND4J's OpenMP threads included). Per phase this is
+     * the work done, which other jobs on a shared machine do not stretch the way they stretch wall
+     * time.
+     */
+    public static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean s ? s.getProcessCpuTime() : 0L;
+    }
+
+    /** Process CPU seconds per phase. */
+    public Map<String, Double> cpuSeconds() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        phases.forEach((k, v) -> out.put(k, v[2] / 1e9));
+        return Collections.unmodifiableMap(out);
     }
 
     /** Seconds per phase, in first-seen order. */
