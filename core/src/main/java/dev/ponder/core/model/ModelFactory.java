@@ -12,6 +12,15 @@ public final class ModelFactory {
     }
 
     /**
+     * The architecture of {@code create(config, seed)} with its parameters left at zero, for a
+     * replica that loads every parameter next (the seeded draws would be thrown away).
+     * Everything else, such as dropout streams, still derives from {@code seed}.
+     */
+    public static LanguageModel createForLoad(ModelConfig config, long seed) {
+        return dev.ponder.core.params.ParamRegistry.withoutInitialization(() -> create(config, seed));
+    }
+
+    /**
      * A freshly initialised model; parameters depend only on (config, seed) and are stored in
      * {@code dtype} (FLOAT to train, DOUBLE for gradient checks).
      */

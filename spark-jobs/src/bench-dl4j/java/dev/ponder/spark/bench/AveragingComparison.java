@@ -18,21 +18,23 @@ import org.apache.spark.api.java.JavaSparkContext;
  * worker's local steps: broadcast, serialization, task launch, aggregation) of Ponder's loop and
  * of dl4j-spark's ParameterAveragingTrainingMaster, at the same parameter count, averaging
  * frequency, minibatch size and Adam state, on the same loopback standalone cluster (two 1-core
- * executors). Arguments: [--size DxL]... [--rounds N] [--config FILE]; the first round of each
- * run (executor warm-up) is not counted.
+ * executors). Arguments: [--size DxL]... [--rounds N] [--config FILE] [--conf KEY=VALUE]...; the
+ * first round of each run (executor warm-up) is not counted.
  */
 public final class AveragingComparison {
     private AveragingComparison() {}
 
     public static void main(String[] args) throws Exception {
         List<String> sizes = new ArrayList<>();
+        List<String> extraConf = new ArrayList<>(); // Spark KEY=VALUE for both sides, e.g. to try a setting
         int rounds = 5;
-        String config = "conf/bench/scaling.yaml";
+        String config = "conf/bench/averaging.yaml";
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--size" -> sizes.add(args[i + 1]);
                 case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
                 case "--config" -> config = args[i + 1];
+                case "--conf" -> extraConf.add(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
                         + " (expected --size DxL, --rounds N, --config FILE)");
             }
@@ -54,6 +56,9 @@ public final class AveragingComparison {
             // Both sides load their classes the same way: this JVM's classpath (dl4j-spark is not in the fat jar).
             conf.put("spark.executor.extraClassPath", AppClasses.absoluteClassPath());
             conf.put("spark.executor.extraJavaOptions", Dl4jAveraging.TIME_SOURCE);
+            for (String kv : extraConf) {
+                conf.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+            }
             System.out.printf("bench averaging on %s: 2 executors x 1 core, averaging every %d steps of batch %d, "
                     + "Adam, %d rounds (first untimed); load average %s%n", cluster.masterUrl(), k, batch, rounds,
                     Files.readString(Path.of("/proc/loadavg")).trim());
@@ -75,14 +80,15 @@ public final class AveragingComparison {
                         / 1e3;
                 double dAgg = measured.stream().mapToDouble(Dl4jAveraging.Round::aggregateMs).average().orElse(0) / 1e3;
                 double dOver = measured.stream().mapToDouble(Dl4jAveraging.Round::overheadMs).average().orElse(0) / 1e3;
+                double dFetch = measured.stream().mapToDouble(Dl4jAveraging.Round::fetchMs).average().orElse(0) / 1e3;
                 System.out.printf("  %s ponder:     %d params, round %.3f s, local steps %.3f s, overhead %.3f s "
                         + "(broadcast %.3f, aggregate+launch %.3f)%n", size, ours.parameters(),
                         ours.mean(ClusterTraining.Round::seconds), ours.mean(ClusterTraining.Round::local),
                         ours.mean(ClusterTraining.Round::overhead), ours.mean(ClusterTraining.Round::broadcast),
                         ours.mean(ClusterTraining.Round::aggregate));
                 System.out.printf("  %s dl4j-spark: %d params, round %.3f s, local steps %.3f s, overhead %.3f s "
-                        + "(broadcast create %.3f, tasks+aggregate %.3f)%n", size, theirs.parameters(), dRound, dLocal,
-                        dOver, dBcast, dAgg);
+                        + "(broadcast create %.3f + fetch %.3f, tasks+aggregate %.3f)%n", size, theirs.parameters(),
+                        dRound, dLocal, dOver, dBcast, dFetch, dAgg);
                 System.out.printf("size=%s params=%d ponder_overhead_s=%.4f dl4j_overhead_s=%.4f ratio=%.3f%n", size,
                         ours.parameters(), ours.mean(ClusterTraining.Round::overhead), dOver,
                         ours.mean(ClusterTraining.Round::overhead) / dOver);

@@ -35,7 +35,7 @@ final class Dl4jAveraging {
     private Dl4jAveraging() {}
 
     /** Per round (ms): wall time, broadcast creation, aggregation, slowest worker's fit time. */
-    record Round(double roundMs, double broadcastMs, double aggregateMs, double localMs) {
+    record Round(double roundMs, double broadcastMs, double aggregateMs, double localMs, double fetchMs) {
         double overheadMs() {
             return roundMs - localMs;
         }
@@ -76,6 +76,7 @@ final class Dl4jAveraging {
         List<EventStats> broadcast = events(stats, "ParameterAveragingMasterBroadcastCreateTimesMs");
         List<EventStats> aggregate = events(stats, "ParameterAveragingMasterAggregateTimesMs");
         List<EventStats> fits = events(stats, "ParameterAveragingWorkerFitTimesMs");
+        List<EventStats> fetches = events(stats, "ParameterAveragingWorkerBroadcastGetValueTimeMs");
         List<Round> out = new ArrayList<>();
         for (int i = 0; i < roundEvents.size(); i++) {
             EventStats r = roundEvents.get(i);
@@ -86,8 +87,10 @@ final class Dl4jAveraging {
                     fitPerWorker.merge(f.getMachineID() + "/" + f.getJvmID(), f.getDurationMs(), Long::sum);
                 }
             }
+            long fetch = fetches.stream().filter(f -> f.getStartTime() >= r.getStartTime() && f.getStartTime() <= end)
+                    .mapToLong(EventStats::getDurationMs).max().orElse(0);
             out.add(new Round(r.getDurationMs(), at(broadcast, i), at(aggregate, i),
-                    fitPerWorker.values().stream().mapToLong(Long::longValue).max().orElse(0)));
+                    fitPerWorker.values().stream().mapToLong(Long::longValue).max().orElse(0), fetch));
         }
         return new Result(net.getNetwork().numParams(), out);
     }

@@ -57,7 +57,7 @@ public final class Evaluator {
     /** Slice p of n evaluates global windows p, p+n, ... below {@code limit}. */
     static Totals slice(TrainPlan plan, float[] params, String split, int p, int n, long limit) {
         plan.prepareThread();
-        LanguageModel model = ModelFactory.create(plan.modelConfig(), plan.train().seed());
+        LanguageModel model = ModelFactory.createForLoad(plan.modelConfig(), plan.train().seed());
         model.params().copyParamsFrom(params);
         int batch = plan.train().batchSize();
         int dataWindow = plan.data().manifest().window();

@@ -28,8 +28,7 @@ final class PartitionTrainer {
 
     static RoundResult train(TrainPlan plan, RoundInput in, int partition) {
         TrainSettings s = plan.train();
-        LocalTrainer trainer = plan.newTrainer();
-        trainer.load(in.params(), in.optimizerState(), in.step());
+        LocalTrainer trainer = plan.loadedTrainer(in.params(), in.optimizerState(), in.step());
         WindowStream stream = plan.data().stream(Manifest.TRAIN, partition, s.workers(), in.cursors().get(partition));
         int dataWindow = plan.data().manifest().window();
         int[] rows = null;

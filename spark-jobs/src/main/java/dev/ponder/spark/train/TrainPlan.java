@@ -36,7 +36,20 @@ public record TrainPlan(LinkedHashMap<String, Object> model, TrainSettings train
         TaskDevice.bind();
     }
 
-    /** A replica with the plan's architecture; its initial weights are replaced by the broadcast ones. */
+    /**
+     * A replica holding {@code params}, {@code optimizerState} and {@code step} (a round's
+     * broadcast): built without the seeded draws, which it would overwrite at once (seconds per
+     * task at 10M parameters, as much as the local steps of a small model).
+     */
+    public LocalTrainer loadedTrainer(float[] params, float[] optimizerState, long step) {
+        prepareThread();
+        LanguageModel m = ModelFactory.createForLoad(modelConfig(), train.seed());
+        LocalTrainer t = new LocalTrainer(m, train.adam(), train.schedule(), train.gradClip());
+        t.load(params, optimizerState, step);
+        return t;
+    }
+
+    /** A freshly initialised replica with the plan's architecture (seeded weights). */
     public LocalTrainer newTrainer() {
         prepareThread();
         LanguageModel m = ModelFactory.create(modelConfig(), train.seed());
