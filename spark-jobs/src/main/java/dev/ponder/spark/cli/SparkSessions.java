@@ -24,6 +24,9 @@ public final class SparkSessions {
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
         }
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        // Training broadcasts parameters and optimizer state every round: floats that LZ4 shrinks by
+        // 0.1% at a measured 0.4-0.9 s per round (compress + decompress) for 38M floats.
+        conf.setIfMissing("spark.broadcast.compress", "false");
         settings.forEach(conf::set);
         JavaSparkContext sc = new JavaSparkContext(conf);
         sc.setLogLevel(conf.get("spark.ponder.logLevel", "WARN"));

@@ -14,4 +14,40 @@ import java.util.List;
  * @param cursors data cursor of each worker (index = partition)
  */
 public record RoundInput(long step, int localSteps, float[] params, float[] optimizerState, List<Cursor> cursors)
-        implements Serializable {}
+        implements Serializable {
+
+    /** Serialized as {@link Wire}: the two large arrays in bulk (see {@link BulkFloats}). */
+    private Object writeReplace() {
+        return new Wire(this);
+    }
+
+    /** The serialized form of a RoundInput. */
+    private static final class Wire implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private transient RoundInput value;
+
+        Wire(RoundInput value) {
+            this.value = value;
+        }
+
+        private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+            out.writeLong(value.step);
+            out.writeInt(value.localSteps);
+            out.writeObject(new java.util.ArrayList<>(value.cursors));
+            BulkFloats.write(out, value.params);
+            BulkFloats.write(out, value.optimizerState);
+        }
+
+        @SuppressWarnings("unchecked")
+        private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+            long step = in.readLong();
+            int localSteps = in.readInt();
+            List<Cursor> cursors = (List<Cursor>) in.readObject();
+            value = new RoundInput(step, localSteps, BulkFloats.read(in), BulkFloats.read(in), cursors);
+        }
+
+        private Object readResolve() {
+            return value;
+        }
+    }
+}

@@ -17,8 +17,9 @@ import java.util.TreeMap;
 public final class RoundResult implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    final float[] params;
-    final float[] optimizerState;
+    /** Written in bulk by {@link #writeObject} (not final: {@link #readObject} assigns them). */
+    transient float[] params;
+    transient float[] optimizerState;
     final double[] ceLoss;
     final double[] auxLoss;
     final double[] gradNorm;
@@ -47,6 +48,18 @@ public final class RoundResult implements Serializable {
         this.gradNorm = new double[localSteps];
         this.lr = new double[localSteps];
         this.stepTokens = new long[localSteps];
+    }
+
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+        out.defaultWriteObject();
+        BulkFloats.write(out, params);
+        BulkFloats.write(out, optimizerState);
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        params = BulkFloats.read(in);
+        optimizerState = BulkFloats.read(in);
     }
 
     /** Adds {@code other} into this one and returns this. */

@@ -1,0 +1,46 @@
+package dev.ponder.spark.train;
+
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * float[] through Java serialization in bulk. ObjectOutputStream writes a float[] one element at
+ * a time; parameters and optimizer state cross the wire four times a round (broadcast out and in,
+ * result out and in), and measured here at 38M floats that was 365 ms per crossing against about
+ * 80 ms for 64 KB chunks copied with a FloatBuffer (an intrinsic bulk copy).
+ */
+final class BulkFloats {
+    private static final int CHUNK_FLOATS = 16 * 1024;
+
+    private BulkFloats() {}
+
+    static void write(ObjectOutputStream out, float[] values) throws IOException {
+        out.writeInt(values.length);
+        ByteBuffer buf = ByteBuffer.allocate(CHUNK_FLOATS * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (int off = 0; off < values.length; off += CHUNK_FLOATS) {
+            int n = Math.min(CHUNK_FLOATS, values.length - off);
+            buf.clear();
+            buf.asFloatBuffer().put(values, off, n);
+            out.write(buf.array(), 0, n * Float.BYTES);
+        }
+    }
+
+    static float[] read(ObjectInputStream in) throws IOException {
+        int length = in.readInt();
+        if (length < 0) {
+            throw new IOException("float array: expected a length >= 0, found " + length);
+        }
+        float[] values = new float[length];
+        ByteBuffer buf = ByteBuffer.allocate(CHUNK_FLOATS * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (int off = 0; off < length; off += CHUNK_FLOATS) {
+            int n = Math.min(CHUNK_FLOATS, length - off);
+            in.readFully(buf.array(), 0, n * Float.BYTES);
+            buf.clear();
+            buf.asFloatBuffer().get(values, off, n);
+        }
+        return values;
+    }
+}

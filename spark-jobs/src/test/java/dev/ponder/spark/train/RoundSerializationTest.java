@@ -1,0 +1,77 @@
+package dev.ponder.spark.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.ponder.prep.shard.Cursor;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The round's broadcast and result survive Java serialization bit for bit (bulk float arrays). */
+class RoundSerializationTest {
+    @SuppressWarnings("unchecked")
+    static <T> T roundTrip(T value) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(value);
+        }
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            return (T) in.readObject();
+        }
+    }
+
+    static float[] floats(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        if (n > 3) {
+            v[0] = Float.NaN;
+            v[1] = -0.0f;
+            v[2] = Float.NEGATIVE_INFINITY;
+            v[n - 1] = Float.MIN_VALUE;
+        }
+        return v;
+    }
+
+    @Test
+    void roundInputKeepsEveryBit() throws Exception {
+        for (int n : new int[] {0, 1, 16 * 1024, 16 * 1024 + 7, 100_003}) {
+            RoundInput in = new RoundInput(42, 3, floats(n, n), floats(2 * n, n + 1),
+                    List.of(new Cursor(1, 2, 3), new Cursor(0, 0, 5)));
+            RoundInput back = roundTrip(in);
+            assertEquals(in.step(), back.step());
+            assertEquals(in.localSteps(), back.localSteps());
+            assertEquals(in.cursors(), back.cursors());
+            assertArrayEquals(in.params(), back.params(), 0f);
+            assertArrayEquals(in.optimizerState(), back.optimizerState(), 0f);
+        }
+    }
+
+    @Test
+    void roundResultKeepsEveryBitAndItsOtherFields() throws Exception {
+        RoundResult r = new RoundResult(floats(50_001, 1), floats(100_002, 2), 2);
+        r.ceLoss[1] = 3.5;
+        r.stepTokens[0] = 17;
+        r.tokens = 99;
+        r.replicas = 1;
+        r.cursors.put(0, new Cursor(0, 1, 2));
+        r.scalars.put("balance", 0.25);
+        r.failure = "none";
+        RoundResult back = roundTrip(r);
+        assertArrayEquals(r.params, back.params, 0f);
+        assertArrayEquals(r.optimizerState, back.optimizerState, 0f);
+        assertArrayEquals(r.ceLoss, back.ceLoss);
+        assertArrayEquals(r.stepTokens, back.stepTokens);
+        assertEquals(99, back.tokens);
+        assertEquals(r.cursors, back.cursors);
+        assertEquals(r.scalars, back.scalars);
+        assertEquals("none", back.failure);
+    }
+}
