@@ -101,6 +101,7 @@ public final class DenseLm implements LanguageModel {
             INDArray logits = withLogits ? Nd4j.createUninitialized(xf.dataType(), n, config.vocabSize()) : null;
             double sum = head.loss(xf, w.targets(), logits);
             INDArray out = withLogits
+                    // [B*T, V] -> [B, T, V]
                     ? StepWorkspace.detach(logits.reshape(batch, w.seqLen(), config.vocabSize())) : null;
             return new EvalStats(sum, n, 0.0, out, java.util.Map.of());
         }

@@ -56,9 +56,10 @@ public final class CausalAttention {
         Fwd<Linear.Saved> proj = qkv.forward(x);                       // [B*T, d] x [d, 3*H*dh] -> [B*T, 3*H*dh]
         INDArray split = Nd4j.createUninitialized(x.dataType(), 3, b, heads, t, headDim);
         Ops.permuteInto(proj.out().reshape(b, t, 3, heads, headDim), split, 2, 0, 3, 1, 4); // -> [3, B, H, T, dh]
+        // [2, B, H, T, dh] view -> [2*B*H, T, dh]
         INDArray qk = split.get(NDArrayIndex.interval(0, 2)).reshape(2L * b * heads, t, headDim);
         rope.forwardInPlace(qk);                                       // q and k together: [2*B*H, T, dh]
-        INDArray byHead = split.reshape(3, (long) b * heads, t, headDim);
+        INDArray byHead = split.reshape(3, (long) b * heads, t, headDim);  // [3, B, H, T, dh] -> [3, B*H, T, dh]
         Fwd<CausalSoftmaxAttention.Saved> att = core.forward(
                 byHead.slice(0), byHead.slice(1), byHead.slice(2), 1.0 / Math.sqrt(headDim)); // -> [B*H, T, dh]
         INDArray merged = Nd4j.createUninitialized(x.dataType(), b, t, heads, headDim);
@@ -75,11 +76,13 @@ public final class CausalAttention {
         INDArray dO = Nd4j.createUninitialized(dy.dataType(), b, heads, t, headDim);
         Ops.permuteInto(dMerged.reshape(b, t, heads, headDim), dO, 0, 2, 1, 3); // -> [B, H, T, dh]
         INDArray dSplit = Nd4j.createUninitialized(dy.dataType(), 3, (long) b * heads, t, headDim);
-        core.backward(s.core(), dO.reshape((long) b * heads, t, headDim),
+        core.backward(s.core(), dO.reshape((long) b * heads, t, headDim),   // [B, H, T, dh] -> [B*H, T, dh]
                 dSplit.slice(0), dSplit.slice(1), dSplit.slice(2));
+        // dq, dk: [2*B*H, T, dh]
         rope.backwardInPlace(dSplit.get(NDArrayIndex.interval(0, 2)).reshape(2L * b * heads, t, headDim));
         INDArray dProj = Nd4j.createUninitialized(dy.dataType(), b, t, 3, heads, headDim);
         Ops.permuteInto(dSplit.reshape(3, b, heads, t, headDim), dProj, 1, 3, 0, 2, 4); // -> [B, T, 3, H, dh]
+        // [B, T, 3, H, dh] -> [B*T, 3*H*dh]
         return qkv.backward(s.qkv(), dProj.reshape((long) b * t, 3L * heads * headDim));
     }
 }

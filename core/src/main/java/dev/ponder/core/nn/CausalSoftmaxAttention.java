@@ -61,10 +61,13 @@ public final class CausalSoftmaxAttention {
             int r0 = r * blockRows;
             int r1 = Math.min(t, r0 + blockRows);
             INDArray qr = rows(q, r0, r1, blocks);
-            p[r] = Ops.mm(qr, rows(k, 0, r1, blocks), false, true, scale); // [BH, rows, dh] x [BH, dh, r1] -> [BH, rows, r1]
+            // [BH, rows, dh] x [BH, dh, r1] -> [BH, rows, r1]
+            p[r] = Ops.mm(qr, rows(k, 0, r1, blocks), false, true, scale);
+            // [BH, rows*r1] + [rows*r1]
             p[r].reshape(bh, (long) (r1 - r0) * r1).addiRowVector(mask(r0, r1, q.dataType()));
             Ops.softmaxLastDimInPlace(p[r]);
-            INDArray or = Ops.mm(p[r], rows(v, 0, r1, blocks), false, false); // [BH, rows, r1] x [BH, r1, dh] -> [BH, rows, dh]
+            // [BH, rows, r1] x [BH, r1, dh] -> [BH, rows, dh]
+            INDArray or = Ops.mm(p[r], rows(v, 0, r1, blocks), false, false);
             if (blocks == 1) {
                 o = or;
             } else {
@@ -97,9 +100,10 @@ public final class CausalSoftmaxAttention {
             INDArray pr = s.p()[r];
             INDArray dOr = rows(dO, r0, r1, blocks);
             INDArray ke = rows(s.k(), 0, r1, blocks);
-            INDArray dP = Ops.mm(dOr, rows(s.v(), 0, r1, blocks), false, true); // [BH, rows, dh] x [BH, dh, r1] -> [BH, rows, r1]
+            // [BH, rows, dh] x [BH, dh, r1] -> [BH, rows, r1]
+            INDArray dP = Ops.mm(dOr, rows(s.v(), 0, r1, blocks), false, true);
             INDArray dRow = blocks == 1 ? rowDot : rowDot.get(NDArrayIndex.all(), NDArrayIndex.interval(r0, r1)).dup('c');
-            dP.reshape(bh * rows, r1).subiColumnVector(dRow.reshape(bh * rows, 1))
+            dP.reshape(bh * rows, r1).subiColumnVector(dRow.reshape(bh * rows, 1))  // [BH*rows, r1] - [BH*rows, 1]
                     .muli(pr.reshape(bh * rows, r1));                   // dS, in place
             if (blocks == 1) {
                 Ops.gemm(pr, dO, dv, true, false, 1.0, 0.0);           // [BH, T, T]^T x [BH, T, dh] -> [BH, T, dh]
@@ -107,7 +111,9 @@ public final class CausalSoftmaxAttention {
                 Ops.gemm(dP, s.q(), dk, true, false, s.scale(), 0.0);  // [BH, T, T]^T x [BH, T, dh] -> [BH, T, dh]
             } else {
                 rows(dv, 0, r1, blocks).addi(Ops.mm(pr, dOr, true, false));          // [BH, r1, rows] x [BH, rows, dh]
-                rows(dq, r0, r1, blocks).assign(Ops.mm(dP, ke, false, false, s.scale())); // [BH, rows, r1] x [BH, r1, dh]
+                // [BH, rows, r1] x [BH, r1, dh]
+                rows(dq, r0, r1, blocks).assign(Ops.mm(dP, ke, false, false, s.scale()));
+                // [BH, r1, rows] x [BH, rows, dh]
                 rows(dk, 0, r1, blocks).addi(Ops.mm(dP, rows(s.q(), r0, r1, blocks), true, false, s.scale()));
             }
         }

@@ -87,7 +87,7 @@ public final class Linear {
             Ops.gemm(dy, s.x(), weight.grad(), true, false, 1.0, 1.0); // [outW, N] x [N, inW] -> [outW, inW]
         } else {
             weight.grad().get(NDArrayIndex.interval(0, s.outW()), NDArrayIndex.interval(0, s.inW()))
-                    .addi(Ops.mm(dy, s.x(), true, false));
+                    .addi(Ops.mm(dy, s.x(), true, false));             // [outW, N] x [N, inW] -> [outW, inW]
         }
         if (bias != null) {
             INDArray gb = full ? bias.grad() : bias.grad().get(NDArrayIndex.interval(0, s.outW()));

@@ -77,7 +77,7 @@ public final class Rope {
         flat.muliRowVector(tab[0]);                                       // x * C
         int h = rotDims / 2;
         INDArray xr = x.reshape(m * t, headDim);                          // [M*T, dh] view
-        INDArray tr = tmp.reshape(m * t, headDim);
+        INDArray tr = tmp.reshape(m * t, headDim);                        // [M*T, dh]
         INDArrayIndex all = NDArrayIndex.all();
         xr.get(all, NDArrayIndex.interval(0, h)).addi(tr.get(all, NDArrayIndex.interval(h, 2 * h)));
         xr.get(all, NDArrayIndex.interval(h, 2 * h)).addi(tr.get(all, NDArrayIndex.interval(0, h)));
