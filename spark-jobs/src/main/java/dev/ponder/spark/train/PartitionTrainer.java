@@ -9,9 +9,8 @@ import org.apache.spark.broadcast.Broadcast;
 
 /**
  * Executor side of a round: builds a replica from the plan, loads the broadcast state, trains
- * {@code localSteps} steps on its slice of the training windows and returns its sums. Nothing
- * carries over between tasks but the memory of a {@link ReplicaPool} replica, which load()
- * overwrites entirely, so a rerun task computes the same result.
+ * {@code localSteps} steps on its slice of the training windows and returns its sums. Stateless
+ * between tasks (no static caches), so a rerun task computes the same result.
  */
 final class PartitionTrainer {
     private PartitionTrainer() {}
@@ -29,7 +28,7 @@ final class PartitionTrainer {
 
     static RoundResult train(TrainPlan plan, RoundInput in, int partition) {
         TrainSettings s = plan.train();
-        LocalTrainer trainer = ReplicaPool.borrow(plan, in.params(), in.optimizerState(), in.step());
+        LocalTrainer trainer = plan.loadedTrainer(in.params(), in.optimizerState(), in.step());
         WindowStream stream = plan.data().stream(Manifest.TRAIN, partition, s.workers(), in.cursors().get(partition));
         int dataWindow = plan.data().manifest().window();
         int[] rows = null;
@@ -59,7 +58,6 @@ final class PartitionTrainer {
         out.stepSeconds = (System.nanoTime() - stepsStart) / 1e9;
         trainer.saveParams(out.params);
         trainer.saveOptimizerState(out.optimizerState);
-        ReplicaPool.giveBack(plan, trainer);
         out.replicas = 1;
         out.cursors.put(partition, stream.position());
         return out;
