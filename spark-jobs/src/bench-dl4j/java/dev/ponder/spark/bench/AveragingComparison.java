@@ -24,6 +24,11 @@ import org.apache.spark.api.java.JavaSparkContext;
 public final class AveragingComparison {
     private AveragingComparison() {}
 
+    /** Median over rounds of a per-round time in ms, in seconds. */
+    static double med(List<Dl4jAveraging.Round> rounds, java.util.function.ToDoubleFunction<Dl4jAveraging.Round> ms) {
+        return ClusterTraining.median(rounds.stream().mapToDouble(ms).toArray()) / 1e3;
+    }
+
     public static void main(String[] args) throws Exception {
         List<String> sizes = new ArrayList<>();
         List<String> extraConf = new ArrayList<>(); // Spark KEY=VALUE for both sides, e.g. to try a setting
@@ -62,36 +67,34 @@ public final class AveragingComparison {
             System.out.printf("bench averaging on %s: 2 executors x 1 core, averaging every %d steps of batch %d, "
                     + "Adam, %d rounds (first untimed); load average %s%n", cluster.masterUrl(), k, batch, rounds,
                     Files.readString(Path.of("/proc/loadavg")).trim());
-            for (String size : sizes) {
+            for (int run = 0; run < sizes.size(); run++) {
+                String size = sizes.get(run);
                 List<String> sets = new ArrayList<>(ClusterTraining.sizeOverrides(size, base, rounds));
                 sets.add("data.path=" + data);
                 ResolvedConfig cfg = ConfigLoader.resolve(Files.readString(Path.of(config)), config, sets,
                         RunSchema::forRaw);
                 ClusterTraining.Result ours = ClusterTraining.run(cluster.masterUrl(), conf, cfg,
-                        work.resolve("ponder-" + size));
+                        work.resolve("ponder-" + run + "-" + size)); // a fresh run dir: never a resume
                 Dl4jAveraging.Result theirs;
                 try (JavaSparkContext sc = SparkSessions.open("dl4j-spark baseline " + size, cluster.masterUrl(), conf)) {
                     theirs = Dl4jAveraging.run(sc, ours.parameters(), 2, k, batch, rounds);
                 }
-                List<Dl4jAveraging.Round> measured = theirs.rounds().subList(1, theirs.rounds().size());
-                double dRound = measured.stream().mapToDouble(Dl4jAveraging.Round::roundMs).average().orElse(0) / 1e3;
-                double dLocal = measured.stream().mapToDouble(Dl4jAveraging.Round::localMs).average().orElse(0) / 1e3;
-                double dBcast = measured.stream().mapToDouble(Dl4jAveraging.Round::broadcastMs).average().orElse(0)
-                        / 1e3;
-                double dAgg = measured.stream().mapToDouble(Dl4jAveraging.Round::aggregateMs).average().orElse(0) / 1e3;
-                double dOver = measured.stream().mapToDouble(Dl4jAveraging.Round::overheadMs).average().orElse(0) / 1e3;
-                double dFetch = measured.stream().mapToDouble(Dl4jAveraging.Round::fetchMs).average().orElse(0) / 1e3;
-                System.out.printf("  %s ponder:     %d params, round %.3f s, local steps %.3f s, overhead %.3f s "
-                        + "(broadcast %.3f, aggregate+launch %.3f)%n", size, ours.parameters(),
-                        ours.mean(ClusterTraining.Round::seconds), ours.mean(ClusterTraining.Round::local),
-                        ours.mean(ClusterTraining.Round::overhead), ours.mean(ClusterTraining.Round::broadcast),
-                        ours.mean(ClusterTraining.Round::aggregate));
-                System.out.printf("  %s dl4j-spark: %d params, round %.3f s, local steps %.3f s, overhead %.3f s "
-                        + "(broadcast create %.3f + fetch %.3f, tasks+aggregate %.3f)%n", size, theirs.parameters(),
-                        dRound, dLocal, dOver, dBcast, dFetch, dAgg);
+                List<Dl4jAveraging.Round> m = theirs.rounds().subList(1, theirs.rounds().size());
+                double dRound = med(m, Dl4jAveraging.Round::roundMs);
+                double dLocal = med(m, Dl4jAveraging.Round::localMs);
+                double dOver = med(m, Dl4jAveraging.Round::overheadMs);
+                double oOver = ours.median(ClusterTraining.Round::overhead);
+                System.out.printf("  %s ponder:     %d params, per round (median of %d) %.3f s, local steps %.3f s, "
+                        + "overhead %.3f s (broadcast %.3f, aggregate+launch %.3f)%n", size, ours.parameters(),
+                        ours.measured().size(), ours.median(ClusterTraining.Round::seconds),
+                        ours.median(ClusterTraining.Round::local), oOver, ours.median(ClusterTraining.Round::broadcast),
+                        ours.median(ClusterTraining.Round::aggregate));
+                System.out.printf("  %s dl4j-spark: %d params, per round (median of %d) %.3f s, local steps %.3f s, "
+                        + "overhead %.3f s (broadcast create %.3f + fetch %.3f, tasks+aggregate %.3f)%n", size,
+                        theirs.parameters(), m.size(), dRound, dLocal, dOver, med(m, Dl4jAveraging.Round::broadcastMs),
+                        med(m, Dl4jAveraging.Round::fetchMs), med(m, Dl4jAveraging.Round::aggregateMs));
                 System.out.printf("size=%s params=%d ponder_overhead_s=%.4f dl4j_overhead_s=%.4f ratio=%.3f%n", size,
-                        ours.parameters(), ours.mean(ClusterTraining.Round::overhead), dOver,
-                        ours.mean(ClusterTraining.Round::overhead) / dOver);
+                        ours.parameters(), oOver, dOver, oOver / dOver);
                 System.out.flush();
             }
         } finally {

@@ -48,9 +48,21 @@ public final class ClusterTraining {
             return sum(f) / measured().size();
         }
 
+        /** Median over the measured rounds: on a shared machine a burst of other work hits a few rounds. */
+        public double median(ToDoubleFunction<Round> f) {
+            return ClusterTraining.median(measured().stream().mapToDouble(f).toArray());
+        }
+
         private double sum(ToDoubleFunction<Round> f) {
             return measured().stream().mapToDouble(f).sum();
         }
+    }
+
+    public static double median(double[] values) {
+        double[] v = values.clone();
+        java.util.Arrays.sort(v);
+        int n = v.length;
+        return n == 0 ? Double.NaN : n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 
     /**

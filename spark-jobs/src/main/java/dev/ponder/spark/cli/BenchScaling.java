@@ -70,27 +70,29 @@ final class BenchScaling implements Callable<Integer> {
             out.printf("bench scaling on %s: train.workers=2, local_steps=%d, batch %d x %d tokens, %d rounds (first "
                     + "untimed); load average %s%n", master, base.getInt("train.local_steps"),
                     base.getInt("train.batch_size"), base.getInt("train.seq_len"), rounds, loadAverage());
-            for (String size : sizes) {
+            for (int run = 0; run < sizes.size(); run++) {
+                String size = sizes.get(run);
                 List<String> sets = new ArrayList<>(overrides);
                 sets.addAll(ClusterTraining.sizeOverrides(size, base, rounds));
                 sets.add("data.path=" + data);
                 ResolvedConfig cfg = RunConfigs.load(config, sets, LoadedCheckpoint.hadoopConf(bench.parent.sparkConf()));
                 ClusterTraining.Result one = ClusterTraining.run(master, sparkConf(1, cluster != null), cfg,
-                        work.resolve(size + "-1exec"));
+                        work.resolve(run + "-" + size + "-1exec")); // fresh run dirs: a repeated size never resumes
                 ClusterTraining.Result two = ClusterTraining.run(master, sparkConf(2, cluster != null), cfg,
-                        work.resolve(size + "-2exec"));
-                for (ClusterTraining.Result r : List.of(one, two)) {
-                    out.printf("  %s %d executor(s): %.0f tokens/s; per round %.3f s = local steps %.3f + broadcast "
-                            + "%.3f + aggregate %.3f (+ launch); overhead %.3f s%n", size, r == one ? 1 : 2,
-                            r.tokensPerSecond(), r.mean(ClusterTraining.Round::seconds),
-                            r.mean(ClusterTraining.Round::local), r.mean(ClusterTraining.Round::broadcast),
-                            r.mean(ClusterTraining.Round::aggregate), r.mean(ClusterTraining.Round::overhead));
-                }
+                        work.resolve(run + "-" + size + "-2exec"));
+                // Round times are medians over the measured rounds; tokens/s is over all of them.
+                out.printf("  %s 1 executor: %.0f tokens/s, round %.3f s (both tasks in turn)%n", size,
+                        one.tokensPerSecond(), one.median(ClusterTraining.Round::seconds));
+                out.printf("  %s 2 executors: %.0f tokens/s, round %.3f s = local steps %.3f + broadcast %.3f + "
+                        + "aggregate %.3f (+ launch); overhead %.3f s%n", size, two.tokensPerSecond(),
+                        two.median(ClusterTraining.Round::seconds), two.median(ClusterTraining.Round::local),
+                        two.median(ClusterTraining.Round::broadcast), two.median(ClusterTraining.Round::aggregate),
+                        two.median(ClusterTraining.Round::overhead));
                 out.printf("size=%s params=%d tps_1=%.1f tps_2=%.1f ratio=%.3f broadcast_s_2=%.4f aggregate_s_2=%.4f "
                         + "overhead_s_2=%.4f round_s_2=%.4f load=%s%n", size, two.parameters(), one.tokensPerSecond(),
                         two.tokensPerSecond(), two.tokensPerSecond() / one.tokensPerSecond(),
-                        two.mean(ClusterTraining.Round::broadcast), two.mean(ClusterTraining.Round::aggregate),
-                        two.mean(ClusterTraining.Round::overhead), two.mean(ClusterTraining.Round::seconds),
+                        two.median(ClusterTraining.Round::broadcast), two.median(ClusterTraining.Round::aggregate),
+                        two.median(ClusterTraining.Round::overhead), two.median(ClusterTraining.Round::seconds),
                         loadAverage().split(" ")[0]);
                 out.flush();
             }
