@@ -41,11 +41,11 @@ public final class LayerNorm {
     /** x [N, d] -> y [N, d] (x is not modified). */
     public Fwd<Saved> forward(INDArray x) {
         Shapes.requireCols(x, name + " input", dim);
-        long n = x.size(0);
-        INDArray mean = x.mean(true, 1);                                  // [N, 1]
-        INDArray var = x.var(false, 1).reshape(n, 1);                     // [N, 1], biased
+        // INDArray.var took 5.7 ms on [4096, 256]; mean + squared norm of the centred rows 1 ms.
+        INDArray xhat = x.subColumnVector(x.mean(true, 1));               // [N, d] centred
+        INDArray var = Ops.rowSquaredNorms(xhat).divi(dim);               // [N, 1], biased
         INDArray rstd = Transforms.pow(var.addi(eps), -0.5, false);       // [N, 1]
-        INDArray xhat = x.subColumnVector(mean).muliColumnVector(rstd);   // [N, d] normalised
+        xhat.muliColumnVector(rstd);                                      // [N, d] normalised
         INDArray y = xhat.mulRowVector(weight.value()).addiRowVector(bias.value());
         return new Fwd<>(y, new Saved(xhat, rstd));
     }
@@ -61,14 +61,14 @@ public final class LayerNorm {
         Shapes.requireCols(dy, name + " output gradient", dim);
         INDArray xhat = s.xhat();
         INDArray w = weight.value().reshape(dim, 1);                      // [d, 1] view
-        bias.grad().addi(dy.sum(0));
+        Ops.addColumnSums(dy, bias.grad(), 1.0);
         INDArray dyXhat = dy.mul(xhat);                                   // [N, d]
-        weight.grad().addi(dyXhat.sum(0));
+        Ops.addColumnSums(dyXhat, weight.grad(), 1.0);
         INDArray meanG = Ops.mm(dy, w, false, false, 1.0 / dim);          // [N, d] x [d, 1] -> [N, 1]
         INDArray meanGx = Ops.mm(dyXhat, w, false, false, 1.0 / dim);     // [N, d] x [d, 1] -> [N, 1]
         INDArray dx = dy.mulRowVector(weight.value());                    // g [N, d]
         dx.subiColumnVector(meanG);
-        dx.subi(dyXhat.assign(xhat).muliColumnVector(meanGx));            // reuse dyXhat as xhat * meanGx
+        dx.subi(xhat.mulColumnVector(meanGx));
         return dx.muliColumnVector(s.rstd());
     }
 }

@@ -91,7 +91,7 @@ public final class Linear {
         }
         if (bias != null) {
             INDArray gb = full ? bias.grad() : bias.grad().get(NDArrayIndex.interval(0, s.outW()));
-            gb.addi(dy.sum(0));
+            Ops.addColumnSums(dy, gb, 1.0);
         }
         return dx;
     }

@@ -109,7 +109,7 @@ public final class LmHead {
             Ops.gemm(z, weight.value(), dxs, false, false, gradScale, 0.0); // [rows, V] x [V, d] -> [rows, d]
             Ops.gemm(z, xs, weight.grad(), true, false, gradScale, 1.0);    // [V, rows] x [rows, d] -> [V, d]
             if (bias != null) {
-                bias.grad().addi(z.sum(0).muli(gradScale));
+                Ops.addColumnSums(z, bias.grad(), gradScale);
             }
         }
         return loss;
