@@ -56,23 +56,17 @@ public final class CausalSoftmaxAttention {
         int t = (int) q.size(1);
         int blocks = (t + blockRows - 1) / blockRows;
         INDArray[] p = new INDArray[blocks];
-        INDArray o = blocks == 1 ? null : Nd4j.createUninitialized(q.dataType(), q.shape());
+        INDArray o = Nd4j.createUninitialized(q.dataType(), q.shape());
         for (int r = 0; r < blocks; r++) {
             int r0 = r * blockRows;
             int r1 = Math.min(t, r0 + blockRows);
-            INDArray qr = rows(q, r0, r1, blocks);
             // [BH, rows, dh] x [BH, dh, r1] -> [BH, rows, r1]
-            p[r] = Ops.mm(qr, rows(k, 0, r1, blocks), false, true, scale);
-            // [BH, rows*r1] + [rows*r1]
+            p[r] = Ops.mm(rows(q, r0, r1, blocks), rows(k, 0, r1, blocks), false, true, scale);
+            // [BH, rows * r1] + [rows * r1]
             p[r].reshape(bh, (long) (r1 - r0) * r1).addiRowVector(mask(r0, r1, q.dataType()));
             Ops.softmaxLastDimInPlace(p[r]);
-            // [BH, rows, r1] x [BH, r1, dh] -> [BH, rows, dh]
-            INDArray or = Ops.mm(p[r], rows(v, 0, r1, blocks), false, false);
-            if (blocks == 1) {
-                o = or;
-            } else {
-                rows(o, r0, r1, blocks).assign(or);
-            }
+            // [BH, rows, r1] x [BH, r1, dh] -> [BH, rows, dh], straight into o's rows (a strided view)
+            Ops.gemm(p[r], rows(v, 0, r1, blocks), rows(o, r0, r1, blocks), false, false, 1.0, 0.0);
         }
         return new Fwd<>(o, new Saved(q, k, v, p, o, scale));
     }
@@ -81,41 +75,35 @@ public final class CausalSoftmaxAttention {
      * dO [BH, T, dh] -> writes dq, dk, dv (preallocated [BH, T, dh], contiguous; may be slices of
      * one buffer). Softmax backward: dS = P * (dP - D) with D_i = rowsum(P * dP)_i, computed as
      * rowsum(dO * O)_i (FlashAttention's identity: sum_j P_ij dO_i.v_j = dO_i.o_i) over dh columns
-     * instead of T, which saves two passes over the probabilities.
+     * instead of T, which saves two passes over the probabilities. Blocks run last to first: the
+     * last one spans all keys and initialises dk and dv (gemm beta 0), earlier ones accumulate into
+     * their leading rows (beta 1), so nothing is zeroed or added in separate passes.
      */
     public void backward(Saved s, INDArray dO, INDArray dq, INDArray dk, INDArray dv) {
         long bh = dO.size(0);
         int t = (int) dO.size(1);
         long dh = dO.size(2);
         int blocks = s.p().length;
-        INDArray rowDot = dO.reshape(bh * t, dh).mul(s.o().reshape(bh * t, dh)).sum(1).reshape(bh, t); // [BH, T]
-        if (blocks > 1) {
-            dk.assign(0);
-            dv.assign(0);
-        }
-        for (int r = 0; r < blocks; r++) {
+        // [BH*T, dh] * [BH*T, dh] summed over dh -> [BH, T]
+        INDArray rowDot = dO.reshape(bh * t, dh).mul(s.o().reshape(bh * t, dh)).sum(1).reshape(bh, t);
+        for (int r = blocks - 1; r >= 0; r--) {
             int r0 = r * blockRows;
             int r1 = Math.min(t, r0 + blockRows);
             long rows = r1 - r0;
+            double beta = r == blocks - 1 ? 0.0 : 1.0;
             INDArray pr = s.p()[r];
             INDArray dOr = rows(dO, r0, r1, blocks);
-            INDArray ke = rows(s.k(), 0, r1, blocks);
             // [BH, rows, dh] x [BH, dh, r1] -> [BH, rows, r1]
             INDArray dP = Ops.mm(dOr, rows(s.v(), 0, r1, blocks), false, true);
+            // [BH, r1, rows] x [BH, rows, dh] -> [BH, r1, dh]
+            Ops.gemm(pr, dOr, rows(dv, 0, r1, blocks), true, false, 1.0, beta);
             INDArray dRow = blocks == 1 ? rowDot : rowDot.get(NDArrayIndex.all(), NDArrayIndex.interval(r0, r1)).dup('c');
-            dP.reshape(bh * rows, r1).subiColumnVector(dRow.reshape(bh * rows, 1))  // [BH*rows, r1] - [BH*rows, 1]
-                    .muli(pr.reshape(bh * rows, r1));                   // dS, in place
-            if (blocks == 1) {
-                Ops.gemm(pr, dO, dv, true, false, 1.0, 0.0);           // [BH, T, T]^T x [BH, T, dh] -> [BH, T, dh]
-                Ops.gemm(dP, ke, dq, false, false, s.scale(), 0.0);    // [BH, T, T] x [BH, T, dh] -> [BH, T, dh]
-                Ops.gemm(dP, s.q(), dk, true, false, s.scale(), 0.0);  // [BH, T, T]^T x [BH, T, dh] -> [BH, T, dh]
-            } else {
-                rows(dv, 0, r1, blocks).addi(Ops.mm(pr, dOr, true, false));          // [BH, r1, rows] x [BH, rows, dh]
-                // [BH, rows, r1] x [BH, r1, dh]
-                rows(dq, r0, r1, blocks).assign(Ops.mm(dP, ke, false, false, s.scale()));
-                // [BH, r1, rows] x [BH, rows, dh]
-                rows(dk, 0, r1, blocks).addi(Ops.mm(dP, rows(s.q(), r0, r1, blocks), true, false, s.scale()));
-            }
+            // dS in place: [BH*rows, r1] - [BH*rows, 1], times P
+            dP.reshape(bh * rows, r1).subiColumnVector(dRow.reshape(bh * rows, 1)).muli(pr.reshape(bh * rows, r1));
+            // [BH, rows, r1] x [BH, r1, dh] -> [BH, rows, dh]
+            Ops.gemm(dP, rows(s.k(), 0, r1, blocks), rows(dq, r0, r1, blocks), false, false, s.scale(), 0.0);
+            // [BH, r1, rows] x [BH, rows, dh] -> [BH, r1, dh]
+            Ops.gemm(dP, rows(s.q(), r0, r1, blocks), rows(dk, 0, r1, blocks), true, false, s.scale(), beta);
         }
     }
 
