@@ -55,7 +55,7 @@ final class BenchCommand implements Runnable {
             java.io.PrintWriter out = spec.commandLine().getOut();
             out.printf("bench train: %s, %s, %d threads, batch %d x %d tokens%n", config, model.family(), threads,
                     cfg.getInt("train.batch_size"), cfg.getInt("train.seq_len"));
-            out.printf("step %.1f ms (median of %d): %.0f tokens/s, %.1f GFLOP/s of %.1f GFLOP/s SGEMM peak%n",
+            out.printf("step %.1f ms (best of %d): %.0f tokens/s, %.1f GFLOP/s of %.1f GFLOP/s SGEMM peak%n",
                     r.stepSeconds() * 1e3, steps, r.tokensPerSecond(), r.achievedGflops(), r.peakGflops());
             out.printf("matmuls %.1f ms in %d calls (%.1f GFLOP/s), outside matmuls %.1f ms; optimizer %.1f ms; "
                     + "%d ND4J ops per step%n", r.matmulSeconds() * 1e3, r.matmulCalls(), r.matmulGflops(),
