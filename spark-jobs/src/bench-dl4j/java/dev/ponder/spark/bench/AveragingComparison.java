@@ -60,7 +60,8 @@ public final class AveragingComparison {
             Map<String, String> conf = ClusterTraining.executorConf(2, "2g", true);
             // Both sides load their classes the same way: this JVM's classpath (dl4j-spark is not in the fat jar).
             conf.put("spark.executor.extraClassPath", AppClasses.absoluteClassPath());
-            conf.put("spark.executor.extraJavaOptions", Dl4jAveraging.TIME_SOURCE);
+            conf.put("spark.executor.extraJavaOptions", conf.get("spark.executor.extraJavaOptions") + " "
+                    + Dl4jAveraging.TIME_SOURCE);
             for (String kv : extraConf) {
                 conf.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
             }

@@ -48,6 +48,14 @@ public final class ClusterTraining {
             return sum(f) / measured().size();
         }
 
+        /**
+         * Tokens/s of the fastest measured round: on shared cores, the round least slowed by other
+         * work, so the closest to what the configuration itself can do.
+         */
+        public double bestRoundTokensPerSecond() {
+            return tokensPerRound / measured().stream().mapToDouble(Round::seconds).min().orElse(Double.NaN);
+        }
+
         /** Median over the measured rounds: on a shared machine a burst of other work hits a few rounds. */
         public double median(ToDoubleFunction<Round> f) {
             return ClusterTraining.median(measured().stream().mapToDouble(f).toArray());
@@ -122,6 +130,8 @@ public final class ClusterTraining {
         c.put("spark.task.cpus", "1");
         c.put("spark.executor.memory", memory);
         c.put("spark.executorEnv.OMP_NUM_THREADS", "1");
+        // JVM ergonomics (GC and JIT threads) sized to the executor's one core, not the machine's.
+        c.put("spark.executor.extraJavaOptions", "-XX:ActiveProcessorCount=1");
         c.put("spark.scheduler.minRegisteredResourcesRatio", "1.0");
         c.put("spark.scheduler.maxRegisteredResourcesWaitingTime", "120s");
         c.put("spark.ui.enabled", "false");

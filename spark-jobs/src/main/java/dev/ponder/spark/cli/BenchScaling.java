@@ -88,9 +88,10 @@ final class BenchScaling implements Callable<Integer> {
                         two.median(ClusterTraining.Round::seconds), two.median(ClusterTraining.Round::local),
                         two.median(ClusterTraining.Round::broadcast), two.median(ClusterTraining.Round::aggregate),
                         two.median(ClusterTraining.Round::overhead));
-                out.printf("size=%s params=%d tps_1=%.1f tps_2=%.1f ratio=%.3f broadcast_s_2=%.4f aggregate_s_2=%.4f "
-                        + "overhead_s_2=%.4f round_s_2=%.4f load=%s%n", size, two.parameters(), one.tokensPerSecond(),
-                        two.tokensPerSecond(), two.tokensPerSecond() / one.tokensPerSecond(),
+                out.printf("size=%s params=%d tps_1=%.1f tps_2=%.1f ratio=%.3f best_round_ratio=%.3f broadcast_s_2=%.4f "
+                        + "aggregate_s_2=%.4f overhead_s_2=%.4f round_s_2=%.4f load=%s%n", size, two.parameters(),
+                        one.tokensPerSecond(), two.tokensPerSecond(), two.tokensPerSecond() / one.tokensPerSecond(),
+                        two.bestRoundTokensPerSecond() / one.bestRoundTokensPerSecond(),
                         two.median(ClusterTraining.Round::broadcast), two.median(ClusterTraining.Round::aggregate),
                         two.median(ClusterTraining.Round::overhead), two.median(ClusterTraining.Round::seconds),
                         loadAverage().split(" ")[0]);
