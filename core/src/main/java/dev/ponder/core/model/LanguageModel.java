@@ -1,7 +1,9 @@
 package dev.ponder.core.model;
 
+import dev.ponder.core.metrics.Histogram;
 import dev.ponder.core.metrics.RoutingStats;
 import dev.ponder.core.params.ParamStore;
+import java.util.Map;
 
 /**
  * A causal language model of any family. Token windows are row-major int arrays [B, T + 1]: the
@@ -50,5 +52,16 @@ public interface LanguageModel {
      */
     default RoutingStats drainRoutingStats() {
         return RoutingStats.EMPTY;
+    }
+
+    /**
+     * Per-token compute that the forward passes since the previous call actually executed (MODELS.md
+     * section 5), and resets it: exact, mergeable counts keyed by what they measure ({@code depth}:
+     * layer applications, {@code width}: width fraction, {@code blocks}: blocks executed,
+     * {@code flops}: forward FLOPs). Families whose per-token compute is the same for every token
+     * return an empty map (the trainer records those analytically).
+     */
+    default Map<String, Histogram> drainComputeHistograms() {
+        return Map.of();
     }
 }

@@ -1,5 +1,7 @@
 package dev.ponder.spark.report;
 
+import dev.ponder.core.metrics.HistogramValue;
+
 /**
  * Encodes the TensorBoard Event messages Ponder writes (field numbers from tensorflow's
  * event.proto and summary.proto): Event{wall_time=1, step=2, file_version=3, summary=5},

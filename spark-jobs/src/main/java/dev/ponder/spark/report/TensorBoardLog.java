@@ -1,5 +1,8 @@
 package dev.ponder.spark.report;
 
+import dev.ponder.core.metrics.ExpertLoadStats;
+import dev.ponder.core.metrics.HistogramValue;
+import dev.ponder.core.metrics.Histogram;
 import dev.ponder.prep.io.HadoopFiles;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;

@@ -2,7 +2,7 @@ package dev.ponder.spark.train;
 
 import dev.ponder.core.metrics.RoutingStats;
 import dev.ponder.core.model.LanguageModel;
-import dev.ponder.spark.report.Histogram;
+import dev.ponder.core.metrics.Histogram;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -17,9 +17,9 @@ import java.util.Set;
  * token runs all n_layers layers, repeats counted), and neither do the dense family's FLOPs (the
  * analytic count, the same for every token). Routed families report what they executed through
  * core's mergeable {@link RoutingStats} (expert load per module and repeat, experts executed per
- * token), drained from the model after every step. Families whose per-token compute varies in
- * ways not reported here (halting, width, skipped blocks) get no histogram rather than a made-up
- * one.
+ * token), drained from the model after every step. Families whose per-token compute varies
+ * (halting depth, width, skipped blocks) report what each token executed through
+ * {@link LanguageModel#drainComputeHistograms()}, drained the same way.
  */
 final class ComputeStats {
     private ComputeStats() {}
@@ -42,6 +42,7 @@ final class ComputeStats {
                     .add(flopsPerToken(model, seqLen), tokens);
         }
         addRouting(out, model.drainRoutingStats());
+        model.drainComputeHistograms().forEach((name, h) -> out.histograms.merge(name, h, Histogram::merge));
     }
 
     /** Adds routing statistics a replica drained from its model (merge by addition). */

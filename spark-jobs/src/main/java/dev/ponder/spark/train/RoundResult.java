@@ -1,5 +1,6 @@
 package dev.ponder.spark.train;
 
+import dev.ponder.core.metrics.Histogram;
 import dev.ponder.core.metrics.RoutingStats;
 import dev.ponder.prep.shard.Cursor;
 import java.io.Serializable;
@@ -27,7 +28,7 @@ public final class RoundResult implements Serializable {
     /** Tokens of local step k over all replicas (the weights of ceLoss and auxLoss). */
     final long[] stepTokens;
     /** Per-token compute (depth, width, experts, flops), summed over the round's steps and workers. */
-    final TreeMap<String, dev.ponder.spark.report.Histogram> histograms = new TreeMap<>();
+    final TreeMap<String, Histogram> histograms = new TreeMap<>();
     /** Expert load per routed module and repeat, summed over the round's steps and workers. */
     RoutingStats routing = RoutingStats.EMPTY;
     long tokens;
@@ -73,7 +74,7 @@ public final class RoundResult implements Serializable {
             lr[k] = Math.max(lr[k], other.lr[k]); // identical on every worker
             stepTokens[k] += other.stepTokens[k];
         }
-        other.histograms.forEach((name, h) -> histograms.merge(name, h, dev.ponder.spark.report.Histogram::merge));
+        other.histograms.forEach((name, h) -> histograms.merge(name, h, Histogram::merge));
         routing = routing.merge(other.routing);
         tokens += other.tokens;
         replicas += other.replicas;

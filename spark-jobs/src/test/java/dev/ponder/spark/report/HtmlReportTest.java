@@ -1,5 +1,6 @@
 package dev.ponder.spark.report;
 
+import dev.ponder.core.metrics.Histogram;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

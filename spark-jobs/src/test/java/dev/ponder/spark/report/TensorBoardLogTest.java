@@ -1,5 +1,7 @@
 package dev.ponder.spark.report;
 
+import dev.ponder.core.metrics.HistogramValue;
+import dev.ponder.core.metrics.Histogram;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

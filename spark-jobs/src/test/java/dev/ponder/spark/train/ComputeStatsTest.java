@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ponder.core.metrics.RoutingStats;
-import dev.ponder.spark.report.HistogramValue;
+import dev.ponder.core.metrics.HistogramValue;
 import dev.ponder.spark.report.TensorBoardLog;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package dev.ponder.spark.report;
+package dev.ponder.core.metrics;
 
 import java.io.Serializable;
 import java.util.ArrayList;

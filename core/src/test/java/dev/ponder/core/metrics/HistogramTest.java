@@ -1,4 +1,4 @@
-package dev.ponder.spark.report;
+package dev.ponder.core.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

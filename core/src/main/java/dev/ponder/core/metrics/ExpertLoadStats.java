@@ -1,4 +1,4 @@
-package dev.ponder.spark.report;
+package dev.ponder.core.metrics;
 
 /**
  * Balance of one layer's expert load (MODELS.md section 5): coefficient of variation of tokens
