@@ -1,5 +1,6 @@
 package dev.ponder.core.model;
 
+import dev.ponder.core.metrics.Histogram;
 import dev.ponder.core.metrics.RoutingStats;
 import dev.ponder.core.nn.Embedding;
 import dev.ponder.core.nn.Fwd;
@@ -35,6 +36,8 @@ public final class MoeLm implements LanguageModel {
     private final LayerNorm outNorm;
     private final LmHead head;
     private RoutingStats routing = RoutingStats.EMPTY;
+    /** Forward FLOPs each token executed since the last drain (capacity drops make them vary). */
+    private Histogram flops = Histogram.exponential();
 
     public MoeLm(ModelConfig config, long seed, DataType dtype) {
         if (!config.family().equals("moe")) {
@@ -72,14 +75,20 @@ public final class MoeLm implements LanguageModel {
         List<MoeBlock.Saved> saved = new ArrayList<>(blocks.size());
         double aux = 0;
         long macs = 0;
+        int[] experts = new int[batch * t];                                 // experts executed per token, all layers
         for (int i = 0; i < blocks.size(); i++) {
             MoeBlock.Saved s = blocks.get(i).forwardInPlace(x, batch, t);
             saved.add(s);
             aux += s.ffn().auxLoss();
             macs += MoeBlock.executedMacs(config, s, batch * t, t);
             Routing r = s.ffn().routing();
-            routing = routing.merge(RoutingStats.of("layers." + i + ".ffn", 0, r.counts(), r.routedPerRow(), 1));
+            int[] routed = r.routedPerRow();
+            routing = routing.merge(RoutingStats.of("layers." + i + ".ffn", 0, r.counts(), routed, 1));
+            for (int j = 0; j < routed.length; j++) {
+                experts[j] += routed[j];
+            }
         }
+        recordFlops(experts, t);
         return new Pass(saved, aux, macs);
     }
 
@@ -124,6 +133,33 @@ public final class MoeLm implements LanguageModel {
                     ? StepWorkspace.detach(logits.reshape(batch, w.seqLen(), config.vocabSize())) : null;
             return new EvalStats(sum, n, p.aux(), out, scalars(p, n, w.seqLen()));
         }
+    }
+
+    /**
+     * Adds each token's executed forward FLOPs (2 x MACs, MODELS.md section 6): the layers' dense part
+     * (projections, router, T x T attention) plus 2 d m per expert the token actually went through.
+     */
+    private void recordFlops(int[] experts, int t) {
+        long d = config.dModel();
+        long hd = (long) config.nHeads() * config.dHead();
+        long dense = config.nLayers() * (4 * d * hd + d * config.moe().nExperts() + 2L * t * hd);
+        long perExpert = 2 * d * config.moe().expertSize();
+        long[] byCount = new long[blocks.size() * config.moe().k() + 1];
+        for (int e : experts) {
+            byCount[e]++;
+        }
+        for (int e = 0; e < byCount.length; e++) {
+            if (byCount[e] > 0) {
+                flops.add(2.0 * (dense + e * perExpert), byCount[e]);
+            }
+        }
+    }
+
+    @Override
+    public Map<String, Histogram> drainComputeHistograms() {
+        Histogram out = flops;
+        flops = Histogram.exponential();
+        return out.count() == 0 ? Map.of() : Map.of("flops", out);
     }
 
     @Override

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ponder.core.DirectionalGradCheck;
 import dev.ponder.core.GradCheck;
+import dev.ponder.core.metrics.Histogram;
 import dev.ponder.core.metrics.RoutingStats;
 import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
@@ -54,5 +55,17 @@ class MoeLmTest {
         assertTrue(dropped > 0);
         assertEquals(c.scalars().get("analytic_macs_per_token") - dropped * 2.0 * 8 * 5 / (B * T),
                 c.scalars().get("executed_macs_per_token"), 1e-9);
+    }
+
+    @Test
+    void perTokenFlopsHistogramSumsToExecutedMacs() {
+        LanguageModel capped = ModelFactory.create(tiny(0.5), 1);
+        int[] tok = MoeutLmTest.tokens(2, 11);
+        StepStats c = capped.forwardBackward(tok, B, T + 1);
+        Histogram flops = capped.drainComputeHistograms().get("flops");
+        assertEquals(B * T, flops.count());
+        assertEquals(2 * c.scalars().get("executed_macs_per_token"), flops.mean(), 1e-6);
+        assertTrue(flops.toValue().max() > flops.toValue().min(), "capacity dropping makes per-token FLOPs vary");
+        assertTrue(capped.drainComputeHistograms().isEmpty(), "drained");
     }
 }

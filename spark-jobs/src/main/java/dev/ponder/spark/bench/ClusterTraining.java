@@ -130,6 +130,7 @@ public final class ClusterTraining {
         c.put("spark.task.cpus", "1");
         c.put("spark.executor.memory", memory);
         c.put("spark.executorEnv.OMP_NUM_THREADS", "1");
+        c.put("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE");
         // JVM ergonomics (GC and JIT threads) sized to the executor's one core, not the machine's.
         c.put("spark.executor.extraJavaOptions", "-XX:ActiveProcessorCount=1");
         c.put("spark.scheduler.minRegisteredResourcesRatio", "1.0");

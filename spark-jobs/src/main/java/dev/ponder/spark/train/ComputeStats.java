@@ -37,7 +37,8 @@ final class ComputeStats {
         if (EVERY_TOKEN_EVERY_LAYER.contains(family)) {
             out.histograms.computeIfAbsent("depth", k -> Histogram.integers()).add(model.config().nLayers(), tokens);
         }
-        if (family.equals("dense")) {
+        if (family.equals("dense") || family.equals("moeut")) {
+            // Every token runs the same matmuls (MoEUT: always k experts per module, no capacity).
             out.histograms.computeIfAbsent("flops", k -> Histogram.exponential())
                     .add(flopsPerToken(model, seqLen), tokens);
         }

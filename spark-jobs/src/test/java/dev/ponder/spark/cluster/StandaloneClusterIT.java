@@ -95,10 +95,13 @@ class StandaloneClusterIT {
         Path run = work.resolve("cluster-run");
         PonderSubmitProcess driver = PonderSubmitProcess.start(cluster, "train", "--config", config.toString(),
                 "--run-dir", run.toString());
-        Map<Long, String> seen = new HashMap<>(); // executor pid -> its OMP_NUM_THREADS
+        Map<Long, String> seen = new HashMap<>(); // executor pid -> its OMP_NUM_THREADS / OMP_WAIT_POLICY
         while (driver.handle().isAlive()) {
             for (ProcessHandle e : cluster.executors()) {
-                seen.computeIfAbsent(e.pid(), pid -> environment(pid).getOrDefault("OMP_NUM_THREADS", "unset"));
+                seen.computeIfAbsent(e.pid(), pid -> {
+                    Map<String, String> env = environment(pid);
+                    return env.getOrDefault("OMP_NUM_THREADS", "unset") + "/" + env.getOrDefault("OMP_WAIT_POLICY", "unset");
+                });
             }
             Thread.sleep(200);
         }
@@ -107,7 +110,7 @@ class StandaloneClusterIT {
         assertEquals(2, seen.size(), "two executor JVMs (one per worker): " + seen);
         assertFalse(seen.containsKey(driver.handle().pid()) || seen.containsKey(ProcessHandle.current().pid()),
                 "executors are neither the driver nor the test JVM");
-        seen.forEach((pid, omp) -> assertEquals("1", omp, "OMP_NUM_THREADS of executor " + pid));
+        seen.forEach((pid, omp) -> assertEquals("1/PASSIVE", omp, "OMP_NUM_THREADS/OMP_WAIT_POLICY of executor " + pid));
         assertArrayEquals(reference, finalParams(run), 1e-6f, "cluster vs local[2] training");
         // Each logged step carries where its round's time went.
         JsonNode last = new ObjectMapper().readTree(Files.readAllLines(run.resolve("metrics.jsonl")).stream()
