@@ -19,6 +19,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * "{name}.o.weight" is [d, H*dh]. Optional biases likewise. Steps:
  * qkv = x Wqkv^T; split heads with one permute copy; RoPE on q and k; the batched attention core;
  * merge heads with one permute copy; out = merged Wo^T.
+ *
+ * <p>Width slicing (SHARCS): {@link #forward(INDArray, int, int, int)} runs the leading
+ * {@code heads} heads (head width unchanged) on an input of its leading columns: q, k and v use the
+ * leading heads' rows of their weights and the input's columns, o the leading heads' columns and
+ * the input width's rows. Every matmul then has the sliced shapes.
  */
 public final class CausalAttention {
     private final String name;
@@ -43,17 +48,35 @@ public final class CausalAttention {
                 qkvInit, true, hd, dim);
         Param b = withBias ? reg.addStack(name + ".qkv.bias", parts.stream().map(p -> p + ".bias").toList(),
                 Init.zeros(), false, hd) : null;
-        this.qkv = new Linear(name + ".qkv", w, b);
+        this.qkv = new Linear(name + ".qkv", w, b, 3);
         this.out = new Linear(reg, name + ".o", hd, dim, withBias, outInit);
     }
 
     /** Everything backward needs; the arrays belong to the step. */
-    public record Saved(Linear.Saved qkv, CausalSoftmaxAttention.Saved core, Linear.Saved out, int batch, int seqLen) {}
+    public record Saved(Linear.Saved qkv, CausalSoftmaxAttention.Saved core, Linear.Saved out, int batch, int seqLen,
+                        int heads) {}
+
+    public int heads() {
+        return heads;
+    }
 
     /** x [B*T, d] -> [B*T, d]. */
     public Fwd<Saved> forward(INDArray x, int b, int t) {
-        Shapes.require(x, name + " input", (long) b * t, dim);
-        Fwd<Linear.Saved> proj = qkv.forward(x);                       // [B*T, d] x [d, 3*H*dh] -> [B*T, 3*H*dh]
+        return forward(x, b, t, heads);
+    }
+
+    /**
+     * Width slice: x [B*T, dW] (dW <= d, the leading columns of the model width) -> [B*T, dW] with
+     * the leading {@code heads} heads (H in the shape comments below means the heads run).
+     */
+    public Fwd<Saved> forward(INDArray x, int b, int t, int heads) {
+        Shapes.requireRange(heads, 1, this.heads, name + " heads");
+        if (x.rank() != 2 || x.size(0) != (long) b * t || x.size(1) > dim) {
+            throw new IllegalArgumentException(name + " input: expected shape [" + ((long) b * t) + ", <= " + dim
+                    + "], found " + java.util.Arrays.toString(x.shape()));
+        }
+        int dW = (int) x.size(1);
+        Fwd<Linear.Saved> proj = qkv.forward(x, dW, 3 * heads * headDim); // [B*T, dW] x [dW, 3*H*dh] -> [B*T, 3*H*dh]
         INDArray split = Nd4j.createUninitialized(x.dataType(), 3, b, heads, t, headDim);
         Ops.permuteInto(proj.out().reshape(b, t, 3, heads, headDim), split, 2, 0, 3, 1, 4); // -> [3, B, H, T, dh]
         // [2, B, H, T, dh] view -> [2*B*H, T, dh]
@@ -64,14 +87,16 @@ public final class CausalAttention {
                 byHead.slice(0), byHead.slice(1), byHead.slice(2), 1.0 / Math.sqrt(headDim)); // -> [B*H, T, dh]
         INDArray merged = Nd4j.createUninitialized(x.dataType(), b, t, heads, headDim);
         Ops.permuteInto(att.out().reshape(b, heads, t, headDim), merged, 0, 2, 1, 3); // -> [B, T, H, dh]
-        Fwd<Linear.Saved> o = out.forward(merged.reshape((long) b * t, (long) heads * headDim)); // -> [B*T, d]
-        return new Fwd<>(o.out(), new Saved(proj.saved(), att.saved(), o.saved(), b, t));
+        // [B*T, H*dh] x [H*dh, dW] -> [B*T, dW]
+        Fwd<Linear.Saved> o = out.forward(merged.reshape((long) b * t, (long) heads * headDim), heads * headDim, dW);
+        return new Fwd<>(o.out(), new Saved(proj.saved(), att.saved(), o.saved(), b, t, heads));
     }
 
-    /** dy [B*T, d] -> dx [B*T, d]; accumulates all projection gradients. */
+    /** dy [B*T, dW] -> dx [B*T, dW]; accumulates all projection gradients (the used blocks only). */
     public INDArray backward(Saved s, INDArray dy) {
         int b = s.batch();
         int t = s.seqLen();
+        int heads = s.heads();
         INDArray dMerged = out.backward(s.out(), dy);                  // [B*T, H*dh]
         INDArray dO = Nd4j.createUninitialized(dy.dataType(), b, heads, t, headDim);
         Ops.permuteInto(dMerged.reshape(b, t, heads, headDim), dO, 0, 2, 1, 3); // -> [B, H, T, dh]

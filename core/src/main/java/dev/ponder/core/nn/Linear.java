@@ -3,24 +3,31 @@ package dev.ponder.core.nn;
 import dev.ponder.core.params.Init;
 import dev.ponder.core.params.Param;
 import dev.ponder.core.params.ParamRegistry;
+import dev.ponder.core.routing.Views;
 import dev.ponder.core.tensor.Ops;
 import dev.ponder.core.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * y = x W^T + b with W stored [out, in] (PyTorch layout, so export is a copy).
  *
  * <p>Width slicing (SHARCS): {@link #forward(INDArray, int, int)} uses only the leading block
- * W[:outW, :inW] (and b[:outW]); gradients land in the same block of the full gradient. The
- * full-width path writes the weight gradient straight into the gradient buffer with one gemm
- * (beta = 1 accumulates); a sliced gradient view is strided, so that path goes through a temporary.
+ * W[:outW, :inW] (and b[:outW]); gradients land in the same block of the full gradient, nothing
+ * outside it moves. A weight made of {@code segments} stacked matrices (q, k and v as one
+ * [3 H dh, d] weight) is sliced per segment: the leading outW / segments rows of each, so that a
+ * narrow attention keeps the leading heads of q, k and v alike.
+ *
+ * <p>The full-width path writes the weight gradient straight into the gradient buffer with one gemm
+ * (beta = 1 accumulates); a sliced gradient block is strided, so that path goes through a
+ * temporary. Sliced blocks are explicit (buffer, shape, stride, offset) views ({@link Views#block}),
+ * never ND4J's slice()/point indexing, which reads wrong memory on parameter views in M2.1.
  */
 public final class Linear {
     private final String name;
     private final Param weight;
     private final Param bias; // null when the layer has no bias
+    private final int segments;
 
     /** Registers "{name}.weight" [out, in] (and "{name}.bias" [out] when {@code withBias}). */
     public Linear(ParamRegistry reg, String name, int in, int out, boolean withBias, Init init) {
@@ -28,21 +35,37 @@ public final class Linear {
                 withBias ? reg.add(name + ".bias", Init.zeros(), out) : null);
     }
 
-    /** Wraps existing parameters (a stacked q/k/v weight, or a weight tied to the embedding). */
+    /** Wraps existing parameters (a weight tied to the embedding). */
     public Linear(String name, Param weight, Param bias) {
+        this(name, weight, bias, 1);
+    }
+
+    /**
+     * Wraps existing parameters whose rows are {@code segments} stacked equal matrices (a stacked
+     * q/k/v weight: segments = 3), which width slicing cuts per segment.
+     */
+    public Linear(String name, Param weight, Param bias, int segments) {
         if (weight.shape().length != 2) {
             throw new IllegalArgumentException(name + ": expected a 2-D weight, found " + weight);
         }
         if (bias != null && (bias.shape().length != 1 || bias.size(0) != weight.size(0))) {
             throw new IllegalArgumentException(name + ": expected bias [" + weight.size(0) + "], found " + bias);
         }
+        if (segments < 1 || weight.size(0) % segments != 0) {
+            throw new IllegalArgumentException(name + ": expected a segment count dividing " + weight.size(0)
+                    + " rows, found " + segments);
+        }
         this.name = name;
         this.weight = weight;
         this.bias = bias;
+        this.segments = segments;
     }
 
-    /** What backward needs: the input and the widths used. */
-    public record Saved(INDArray x, int inW, int outW) {}
+    /**
+     * What backward needs: the input, the widths used and, when sliced, the weight slice the
+     * forward multiplied by (a view, or for stacked weights a gathered copy).
+     */
+    public record Saved(INDArray x, int inW, int outW, INDArray w) {}
 
     public int in() {
         return (int) weight.size(1);
@@ -65,44 +88,81 @@ public final class Linear {
         return forward(x, in(), out());
     }
 
-    /** Leading slice: x [N, inW] -> y [N, outW] using W[:outW, :inW]. */
+    /** Leading slice: x [N, inW] -> y [N, outW] using W[:outW, :inW] (per segment when stacked). */
     public Fwd<Saved> forward(INDArray x, int inW, int outW) {
         Shapes.requireRange(inW, 1, in(), name + " input width");
         Shapes.requireRange(outW, 1, out(), name + " output width");
-        long n = Shapes.requireCols(x, name + " input", inW);
-        INDArray y = Nd4j.createUninitialized(x.dataType(), n, outW);
-        Ops.gemm(x, w(inW, outW), y, false, true, 1.0, 0.0); // [N, inW] x [inW, outW] -> [N, outW]
-        if (bias != null) {
-            y.addiRowVector(b(outW));
+        if (outW % segments != 0) {
+            throw new IllegalArgumentException(name + " output width: expected a multiple of its " + segments
+                    + " stacked segments, found " + outW);
         }
-        return new Fwd<>(y, new Saved(x, inW, outW));
+        long n = Shapes.requireCols(x, name + " input", inW);
+        INDArray w = full(inW, outW) ? weight.value() : slice(weight.value(), inW, outW);
+        INDArray y = Nd4j.createUninitialized(x.dataType(), n, outW);
+        Ops.gemm(x, w, y, false, true, 1.0, 0.0);                     // [N, inW] x [inW, outW] -> [N, outW]
+        if (bias != null) {
+            y.addiRowVector(full(inW, outW) ? bias.value() : sliceBias(bias.value(), outW));
+        }
+        return new Fwd<>(y, new Saved(x, inW, outW, w));
     }
 
-    /** dy [N, outW] -> dx [N, inW]; accumulates dW += dy^T x and db += sum_rows(dy). */
+    /** dy [N, outW] -> dx [N, inW]; accumulates dW += dy^T x and db += sum_rows(dy) into the used block. */
     public INDArray backward(Saved s, INDArray dy) {
         Shapes.requireCols(dy, name + " output gradient", s.outW());
-        boolean full = s.inW() == in() && s.outW() == out();
-        INDArray dx = Ops.mm(dy, w(s.inW(), s.outW()), false, false); // [N, outW] x [outW, inW] -> [N, inW]
+        boolean full = full(s.inW(), s.outW());
+        INDArray dx = Ops.mm(dy, s.w(), false, false);                // [N, outW] x [outW, inW] -> [N, inW]
         if (full) {
             Ops.gemm(dy, s.x(), weight.grad(), true, false, 1.0, 1.0); // [outW, N] x [N, inW] -> [outW, inW]
-        } else {
-            weight.grad().get(NDArrayIndex.interval(0, s.outW()), NDArrayIndex.interval(0, s.inW()))
-                    .addi(Ops.mm(dy, s.x(), true, false));             // [outW, N] x [N, inW] -> [outW, inW]
+            if (bias != null) {
+                Ops.addColumnSums(dy, bias.grad(), 1.0);
+            }
+            return dx;
         }
+        INDArray dw = Ops.mm(dy, s.x(), true, false);                 // [outW, N] x [N, inW] -> [outW, inW]
+        INDArray db = null;
         if (bias != null) {
-            INDArray gb = full ? bias.grad() : bias.grad().get(NDArrayIndex.interval(0, s.outW()));
-            Ops.addColumnSums(dy, gb, 1.0);
+            db = Nd4j.zeros(dy.dataType(), s.outW());
+            Ops.addColumnSums(dy, db, 1.0);                           // [outW]
+        }
+        int part = s.outW() / segments;
+        int segRows = out() / segments;
+        for (int g = 0; g < segments; g++) {
+            Views.block(weight.grad(), (long) g * segRows, part, s.inW()).addi(Views.rows(dw, (long) g * part, part));
+            if (db != null) {
+                Views.range(bias.grad(), (long) g * segRows, part).addi(Views.range(db, (long) g * part, part));
+            }
         }
         return dx;
     }
 
-    private INDArray w(int inW, int outW) {
-        INDArray w = weight.value();
-        return inW == in() && outW == out() ? w : w.get(NDArrayIndex.interval(0, outW), NDArrayIndex.interval(0, inW));
+    private boolean full(int inW, int outW) {
+        return inW == in() && outW == out();
     }
 
-    private INDArray b(int outW) {
-        INDArray b = bias.value();
-        return outW == out() ? b : b.get(NDArrayIndex.interval(0, outW));
+    /** W[:outW, :inW] per segment: a strided view, or for several segments a gathered [outW, inW] copy. */
+    private INDArray slice(INDArray w, int inW, int outW) {
+        if (segments == 1) {
+            return Views.block(w, 0, outW, inW);
+        }
+        int part = outW / segments;
+        int segRows = out() / segments;
+        INDArray dst = Nd4j.createUninitialized(w.dataType(), outW, inW);
+        for (int g = 0; g < segments; g++) {
+            Views.rows(dst, (long) g * part, part).assign(Views.block(w, (long) g * segRows, part, inW));
+        }
+        return dst;
+    }
+
+    private INDArray sliceBias(INDArray b, int outW) {
+        if (segments == 1) {
+            return Views.range(b, 0, outW);
+        }
+        int part = outW / segments;
+        int segRows = out() / segments;
+        INDArray dst = Nd4j.createUninitialized(b.dataType(), outW);
+        for (int g = 0; g < segments; g++) {
+            Views.range(dst, (long) g * part, part).assign(Views.range(b, (long) g * segRows, part));
+        }
+        return dst;
     }
 }

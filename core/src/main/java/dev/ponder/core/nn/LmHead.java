@@ -3,6 +3,7 @@ package dev.ponder.core.nn;
 import dev.ponder.core.params.Init;
 import dev.ponder.core.params.Param;
 import dev.ponder.core.params.ParamRegistry;
+import dev.ponder.core.routing.Views;
 import dev.ponder.core.tensor.Ops;
 import dev.ponder.core.tensor.Shapes;
 import dev.ponder.core.tensor.StepWorkspace;
@@ -16,6 +17,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * computes its logits into one reused buffer, turns them into dlogits in place and immediately
  * backpropagates (dx rows, dW += dlogits^T x). Peak memory is one [chunk, V] block instead of two
  * [N, V] arrays (256 MB for dense-tiny in float), and the block stays warm in cache.
+ *
+ * <p>Width slicing (SHARCS): an input x [N, dW] with dW < d uses the leading columns W[:, :dW]
+ * (copied once per call into a contiguous [V, dW] block, so every chunk's gemm has the sliced
+ * shape) and accumulates its gradient into the same columns.
  */
 public final class LmHead {
     /** Logit elements per chunk (8 MB in float): 256 rows at V = 8192. */
@@ -57,57 +62,92 @@ public final class LmHead {
      * gradScale * d(summed CE)/dW (and /db). Use gradScale = 1/N for a mean loss.
      */
     public Result lossAndGrad(INDArray x, int[] targets, double gradScale) {
-        return run(x, targets, true, gradScale, null);
+        return lossAndGrad(x, targets, gradScale, null);
+    }
+
+    /** As above; x may be a width slice [N, dW], and {@code rowLoss} (when given) receives each row's CE. */
+    public Result lossAndGrad(INDArray x, int[] targets, double gradScale, double[] rowLoss) {
+        return run(x, targets, true, gradScale, null, rowLoss);
     }
 
     /** Summed CE without gradients; when {@code logitsOut} [N, V] is given it receives the raw logits. */
     public double loss(INDArray x, int[] targets, INDArray logitsOut) {
-        return run(x, targets, false, 0.0, logitsOut).lossSum();
+        return loss(x, targets, logitsOut, null);
     }
 
-    /** Raw logits x W^T (+ b) as a new [N, V] array. */
+    /** As above; x may be a width slice [N, dW], and {@code rowLoss} (when given) receives each row's CE. */
+    public double loss(INDArray x, int[] targets, INDArray logitsOut, double[] rowLoss) {
+        return run(x, targets, false, 0.0, logitsOut, rowLoss).lossSum();
+    }
+
+    /** Raw logits x W^T (+ b) as a new [N, V] array (x may be a width slice [N, dW]). */
     public INDArray logits(INDArray x) {
-        Shapes.requireCols(x, "lm head input", dim);
-        INDArray out = Ops.mm(x, weight.value(), false, true);          // [N, d] x [d, V] -> [N, V]
+        int dW = inputWidth(x);
+        INDArray out = Ops.mm(x, weightSlice(dW), false, true);        // [N, dW] x [dW, V] -> [N, V]
         if (bias != null) {
             out.addiRowVector(bias.value());
         }
         return out;
     }
 
-    private Result run(INDArray x, int[] targets, boolean train, double gradScale, INDArray logitsOut) {
-        int n = (int) Shapes.requireCols(x, "lm head input", dim);
+    private int inputWidth(INDArray x) {
+        if (x.rank() != 2 || x.size(1) < 1 || x.size(1) > dim) {
+            throw new IllegalArgumentException("lm head input: expected shape [N, <= " + dim + "], found "
+                    + java.util.Arrays.toString(x.shape()));
+        }
+        return (int) x.size(1);
+    }
+
+    /** W[:, :dW]: the weight itself at full width, else a contiguous copy of its leading columns. */
+    private INDArray weightSlice(int dW) {
+        return dW == dim ? weight.value() : Views.block(weight.value(), 0, vocab, dW).dup('c');
+    }
+
+    private Result run(INDArray x, int[] targets, boolean train, double gradScale, INDArray logitsOut,
+                       double[] rowLoss) {
+        int dW = inputWidth(x);
+        int n = (int) x.size(0);
         Shapes.requireEqual(targets.length, n, "lm head targets");
+        if (rowLoss != null) {
+            Shapes.requireEqual(rowLoss.length, n, "lm head per-row loss array");
+        }
         int chunk = (int) Math.max(1, Math.min(n, chunkElements / vocab));
         INDArray buf = Nd4j.createUninitialized(x.dataType(), chunk, vocab);
-        INDArray dx = train ? Nd4j.createUninitialized(x.dataType(), n, dim) : null;
+        INDArray dx = train ? Nd4j.createUninitialized(x.dataType(), n, dW) : null;
+        INDArray w = weightSlice(dW);                                   // [V, dW]
+        // The gradient of a sliced weight accumulates in a contiguous block, added to W's columns once.
+        INDArray gw = !train ? null : dW == dim ? weight.grad() : Nd4j.zeros(x.dataType(), vocab, dW);
         double loss = 0;
         for (int r0 = 0; r0 < n; r0 += chunk) {
             try (StepWorkspace scratch = StepWorkspace.scratch()) {
-                loss += chunk(x, targets, train, gradScale, logitsOut, buf, dx, r0, Math.min(chunk, n - r0));
+                loss += chunk(x, targets, train, gradScale, logitsOut, rowLoss, w, gw, buf, dx, r0,
+                        Math.min(chunk, n - r0));
             }
+        }
+        if (train && dW < dim) {
+            Views.block(weight.grad(), 0, vocab, dW).addi(gw);
         }
         return new Result(loss, dx);
     }
 
     /** One chunk of rows [r0, r0 + rows): logits into buf, CE, and in training its backward. */
     private double chunk(INDArray x, int[] targets, boolean train, double gradScale, INDArray logitsOut,
-                         INDArray buf, INDArray dx, int r0, int rows) {
-        INDArray xs = x.get(NDArrayIndex.interval(r0, r0 + rows), NDArrayIndex.all());    // [rows, d]
+                         double[] rowLoss, INDArray w, INDArray gw, INDArray buf, INDArray dx, int r0, int rows) {
+        INDArray xs = x.get(NDArrayIndex.interval(r0, r0 + rows), NDArrayIndex.all());    // [rows, dW]
         INDArray z = rows == buf.size(0) ? buf : buf.get(NDArrayIndex.interval(0, rows), NDArrayIndex.all());
-        Ops.gemm(xs, weight.value(), z, false, true, 1.0, 0.0);          // [rows, d] x [d, V] -> [rows, V]
+        Ops.gemm(xs, w, z, false, true, 1.0, 0.0);                       // [rows, dW] x [dW, V] -> [rows, V]
         if (bias != null) {
             z.addiRowVector(bias.value());
         }
         if (logitsOut != null) {
             logitsOut.get(NDArrayIndex.interval(r0, r0 + rows), NDArrayIndex.all()).assign(z);
         }
-        double loss = SoftmaxCrossEntropy.inPlace(z, targets, r0, train);  // z := softmax - onehot
+        double loss = SoftmaxCrossEntropy.inPlace(z, targets, r0, train, rowLoss);  // z := softmax - onehot
         if (train) {
             // The 1/N of the mean loss rides on the gemms' alpha instead of a pass over z.
             INDArray dxs = dx.get(NDArrayIndex.interval(r0, r0 + rows), NDArrayIndex.all());
-            Ops.gemm(z, weight.value(), dxs, false, false, gradScale, 0.0); // [rows, V] x [V, d] -> [rows, d]
-            Ops.gemm(z, xs, weight.grad(), true, false, gradScale, 1.0);    // [V, rows] x [rows, d] -> [V, d]
+            Ops.gemm(z, w, dxs, false, false, gradScale, 0.0);              // [rows, V] x [V, dW] -> [rows, dW]
+            Ops.gemm(z, xs, gw, true, false, gradScale, 1.0);               // [V, rows] x [rows, dW] -> [V, dW]
             if (bias != null) {
                 Ops.addColumnSums(z, bias.grad(), gradScale);
             }

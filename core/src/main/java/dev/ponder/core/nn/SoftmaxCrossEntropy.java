@@ -25,6 +25,11 @@ public final class SoftmaxCrossEntropy {
      * with the softmax.
      */
     public static double inPlace(INDArray logits, int[] targets, int from, boolean withGrad) {
+        return inPlace(logits, targets, from, withGrad, null);
+    }
+
+    /** As above; when {@code rowLoss} is given, row i's cross-entropy is written to rowLoss[from + i]. */
+    public static double inPlace(INDArray logits, int[] targets, int from, boolean withGrad, double[] rowLoss) {
         int n = (int) logits.size(0);
         long v = logits.size(1);
         long[] argmax = Nd4j.argMax(logits, 1).toLongVector();
@@ -45,7 +50,11 @@ public final class SoftmaxCrossEntropy {
         double[] pMax = Ops.gatherFlat(flat, maxIdx).toDoubleVector();
         double loss = 0;
         for (int i = 0; i < n; i++) {
-            loss += -Math.log(pMax[i]) - (before[i] - before[n + i]);
+            double li = -Math.log(pMax[i]) - (before[i] - before[n + i]);
+            loss += li;
+            if (rowLoss != null) {
+                rowLoss[from + i] = li;
+            }
         }
         if (withGrad) {
             INDArray targetIdx = flatIdx.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, n));
