@@ -7,24 +7,39 @@ import dev.ponder.core.nn.LayerNorm;
 import dev.ponder.core.nn.Rope;
 import dev.ponder.core.params.Init;
 import dev.ponder.core.params.ParamRegistry;
+import dev.ponder.core.width.Width;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * One pre-LN transformer layer: x += Attn(LN1(x)); x += FFN(LN2(x)). The residual stream is
  * updated in place (LayerNorm keeps its normalised input, not x, so nothing saved aliases it).
+ *
+ * <p>Width slicing (SHARCS): a block built with narrower widths runs at any of them on the leading
+ * dW channels of the residual stream, x [N, dW], with the leading heads and FFN units of the same
+ * weights and its own LayerNorm pair per width ("{name}.ln1_w0p25", ...; full width keeps ln1/ln2,
+ * so a block at full width is exactly the dense block).
  */
 final class DenseBlock {
     private final LayerNorm ln1;
     private final CausalAttention attn;
     private final LayerNorm ln2;
     private final Ffn ffn;
+    /** Per narrower width index: its {ln1, ln2}. */
+    private final Map<Integer, LayerNorm[]> narrowNorms = new HashMap<>();
+
+    DenseBlock(ParamRegistry reg, String name, ModelConfig c, Rope rope) {
+        this(reg, name, c, rope, List.of());
+    }
 
     /**
      * Init (MoEUT's scheme, so the dense control matches the family it controls): with
      * s = sqrt(2 / n_layers), q/k/v and FFN-up ~ N(0, s / sqrt(d)), o ~ N(0, s / sqrt(H dh)),
-     * FFN-down ~ N(0, s / sqrt(d_ff)).
+     * FFN-down ~ N(0, s / sqrt(d_ff)). Narrower widths' LayerNorms start at 1 and 0 like the full one.
      */
-    DenseBlock(ParamRegistry reg, String name, ModelConfig c, Rope rope) {
+    DenseBlock(ParamRegistry reg, String name, ModelConfig c, Rope rope, List<Width> widths) {
         double s = Math.sqrt(2.0 / c.nLayers());
         int hd = c.nHeads() * c.dHead();
         this.ln1 = new LayerNorm(reg, name + ".ln1", c.dModel());
@@ -33,25 +48,51 @@ final class DenseBlock {
         this.ln2 = new LayerNorm(reg, name + ".ln2", c.dModel());
         this.ffn = new Ffn(reg, name + ".ffn", c.dModel(), c.dFf(), c.activation(), c.bias(),
                 Init.normal(s / Math.sqrt(c.dModel())), Init.normal(s / Math.sqrt(c.dFf())));
+        for (Width w : widths) {
+            if (!w.full()) {
+                narrowNorms.put(w.index(), new LayerNorm[] {
+                    new LayerNorm(reg, name + ".ln1_" + w.suffix(), w.dModel()),
+                    new LayerNorm(reg, name + ".ln2_" + w.suffix(), w.dModel())});
+            }
+        }
     }
 
-    record Saved(LayerNorm.Saved ln1, CausalAttention.Saved attn, LayerNorm.Saved ln2, Ffn.Saved ffn) {}
+    record Saved(LayerNorm.Saved ln1, CausalAttention.Saved attn, LayerNorm.Saved ln2, Ffn.Saved ffn, Width width) {}
 
     /** x [B*T, d] is updated in place. */
     Saved forwardInPlace(INDArray x, int b, int t) {
-        Fwd<LayerNorm.Saved> n1 = ln1.forward(x);
-        Fwd<CausalAttention.Saved> a = attn.forward(n1.out(), b, t);
-        x.addi(a.out());
-        Fwd<LayerNorm.Saved> n2 = ln2.forward(x);
-        Fwd<Ffn.Saved> f = ffn.forward(n2.out());
-        x.addi(f.out());
-        return new Saved(n1.saved(), a.saved(), n2.saved(), f.saved());
+        return forwardInPlace(x, b, t, null);
     }
 
-    /** dx [B*T, d] (gradient at the block output) becomes the gradient at the block input, in place. */
+    /** x [B*T, dW] (the leading dW channels at width w; null = full width) is updated in place. */
+    Saved forwardInPlace(INDArray x, int b, int t, Width w) {
+        LayerNorm[] norms = norms(w);
+        Fwd<LayerNorm.Saved> n1 = norms[0].forward(x);
+        Fwd<CausalAttention.Saved> a = w == null ? attn.forward(n1.out(), b, t) : attn.forward(n1.out(), b, t, w.heads());
+        x.addi(a.out());
+        Fwd<LayerNorm.Saved> n2 = norms[1].forward(x);
+        Fwd<Ffn.Saved> f = w == null ? ffn.forward(n2.out()) : ffn.forward(n2.out(), w.dFf());
+        x.addi(f.out());
+        return new Saved(n1.saved(), a.saved(), n2.saved(), f.saved(), w);
+    }
+
+    /** dx [B*T, dW] (gradient at the block output) becomes the gradient at the block input, in place. */
     INDArray backwardInPlace(Saved s, INDArray dx) {
-        dx.addi(ln2.backward(s.ln2(), ffn.backward(s.ffn(), dx)));
-        dx.addi(ln1.backward(s.ln1(), attn.backward(s.attn(), dx)));
+        LayerNorm[] norms = norms(s.width());
+        dx.addi(norms[1].backward(s.ln2(), ffn.backward(s.ffn(), dx)));
+        dx.addi(norms[0].backward(s.ln1(), attn.backward(s.attn(), dx)));
         return dx;
+    }
+
+    private LayerNorm[] norms(Width w) {
+        if (w == null || w.full()) {
+            return new LayerNorm[] {ln1, ln2};
+        }
+        LayerNorm[] n = narrowNorms.get(w.index());
+        if (n == null) {
+            throw new IllegalArgumentException("block: no LayerNorms for width " + w.fraction()
+                    + " (built for widths " + narrowNorms.keySet() + " and full)");
+        }
+        return n;
     }
 }

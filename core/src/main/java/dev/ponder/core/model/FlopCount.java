@@ -1,5 +1,8 @@
 package dev.ponder.core.model;
 
+import dev.ponder.core.width.CausalPool;
+import dev.ponder.core.width.Width;
+
 /**
  * Analytic multiply-add counts (MODELS.md section 6, the MoEUT authors' convention: every matmul,
  * attention scores and values over the full T x T square, routers included; embedding and LM head
@@ -63,6 +66,44 @@ public final class FlopCount {
 
     public static long moeMacsPerToken(ModelConfig c, int seqLen) {
         return c.nLayers() * moeLayerMacsPerToken(c, seqLen);
+    }
+
+    /**
+     * Forward MACs per token of one dense layer run at SHARCS width {@code w} (MODELS.md section 3):
+     * the same terms as {@link #denseLayerMacsPerToken} on the sliced shapes, dW = w.dModel(),
+     * h dh = w.heads() dh, FFN w.dFf(); attention over {@code seqLen} keys (the full square).
+     */
+    public static long widthLayerMacsPerToken(ModelConfig c, Width w, int seqLen) {
+        long d = w.dModel();
+        long hd = (long) w.heads() * c.dHead();
+        return 3 * d * hd + hd * d + 2L * seqLen * hd + 2 * d * w.dFf();
+    }
+
+    /**
+     * Forward MACs per token of SHARCS's blocks for a pass at width {@code w} over {@code seqLen}
+     * tokens: sharcs_start_layer full-width layers, the rest at w (router, embedding, head excluded).
+     */
+    public static long sharcsBlocksMacsPerToken(ModelConfig c, Width w, int seqLen) {
+        int start = c.sharcs().startLayer();
+        return start * denseLayerMacsPerToken(c, seqLen) + (c.nLayers() - start) * widthLayerMacsPerToken(c, w, seqLen);
+    }
+
+    /** Forward MACs of one routed row of the SHARCS router: d x hidden + hidden x |W|. */
+    public static long sharcsRouterMacsPerRow(ModelConfig c) {
+        SharcsSettings s = c.sharcs();
+        return (long) c.dModel() * s.routerHidden() + (long) s.routerHidden() * s.widths().size();
+    }
+
+    /**
+     * Analytic forward MACs per token of SHARCS at full width (its largest sub-network; the executed
+     * per-width counts are in the compute histograms): the blocks plus the router, which runs once per
+     * window with prefix pooling (its MACs spread over the T tokens) and once per token otherwise.
+     */
+    public static long sharcsMacsPerToken(ModelConfig c, int seqLen) {
+        Width full = c.sharcs().shapes(c.dModel(), c.nHeads(), c.dFf()).get(c.sharcs().widths().size() - 1);
+        long router = c.sharcs().routerPool() == CausalPool.Mode.PREFIX
+                ? Math.round(sharcsRouterMacsPerRow(c) / (double) seqLen) : sharcsRouterMacsPerRow(c);
+        return sharcsBlocksMacsPerToken(c, full, seqLen) + router;
     }
 
     /** Forward MACs per token of the LM head (d x V). */

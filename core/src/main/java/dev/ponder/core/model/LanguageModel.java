@@ -3,6 +3,7 @@ package dev.ponder.core.model;
 import dev.ponder.core.metrics.Histogram;
 import dev.ponder.core.metrics.RoutingStats;
 import dev.ponder.core.params.ParamStore;
+import dev.ponder.core.width.ConfidenceHistory;
 import java.util.Map;
 
 /**
@@ -63,5 +64,22 @@ public interface LanguageModel {
      */
     default Map<String, Histogram> drainComputeHistograms() {
         return Map.of();
+    }
+
+    /**
+     * Per-window training state that outlives a replica (SHARCS: each training window's confidence
+     * history, which labels its router): the model reads {@code history} (never modifies it: it may
+     * be a broadcast shared by tasks) and records its own visits from then on. Families without
+     * per-window state ignore it.
+     */
+    default void useSampleHistory(ConfidenceHistory history) {}
+
+    /**
+     * The per-window visits recorded by training steps since the previous call (or since
+     * {@link #useSampleHistory}), and resets them: what a round returns for the driver to apply.
+     * Null for families without per-window state.
+     */
+    default ConfidenceHistory.Visits drainSampleVisits() {
+        return null;
     }
 }

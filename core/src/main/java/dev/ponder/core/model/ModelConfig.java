@@ -23,8 +23,10 @@ import java.util.Set;
  * <p>Family keys: moeut accepts family, vocab_size, d_model, n_layers, n_heads, d_head,
  * context_length plus {@link MoeutSettings#KEYS} (the other dense keys take MoEUT's fixed values:
  * RoPE on half of each head, LM head bias, no tied embeddings); moe accepts the dense keys except
- * d_ff and bias plus {@link MoeSettings#KEYS}. {@link #keysFor(String)} lists them.
- * {@link #moeut()} / {@link #moe()} are null unless the family is moeut / moe.
+ * d_ff and bias plus {@link MoeSettings#KEYS}; sharcs accepts every dense key plus
+ * {@link SharcsSettings#KEYS} (all optional). {@link #keysFor(String)} lists them.
+ * {@link #moeut()} / {@link #moe()} / {@link #sharcs()} are null unless the family is moeut / moe /
+ * sharcs.
  */
 public record ModelConfig(
         String family,
@@ -42,7 +44,8 @@ public record ModelConfig(
         boolean bias,
         boolean headBias,
         MoeutSettings moeut,
-        MoeSettings moe) {
+        MoeSettings moe,
+        SharcsSettings sharcs) {
 
     /** Families a config may name; {@link ModelFactory} says which are implemented. */
     public static final List<String> FAMILIES = List.of("dense", "moe", "moeut", "sut", "sharcs", "mod");
@@ -57,7 +60,10 @@ public record ModelConfig(
     public ModelConfig {
         validate(family, vocabSize, dModel, nLayers, nHeads, dHead, dFf, activation, ropeBase, ropeFraction,
                 contextLength);
-        validateFamilySettings(family, nLayers, moeut, moe);
+        validateFamilySettings(family, nLayers, moeut, moe, sharcs);
+        if (sharcs != null) {
+            sharcs.validateWith(nLayers, dModel, nHeads, dFf, contextLength);
+        }
     }
 
     /** A config without family-specific settings (dense, and families not using any). */
@@ -65,7 +71,7 @@ public record ModelConfig(
                        Activation activation, double ropeBase, double ropeFraction, int contextLength,
                        boolean tieEmbeddings, boolean bias, boolean headBias) {
         this(family, vocabSize, dModel, nLayers, nHeads, dHead, dFf, activation, ropeBase, ropeFraction,
-                contextLength, tieEmbeddings, bias, headBias, null, null);
+                contextLength, tieEmbeddings, bias, headBias, null, null, null);
     }
 
     /** The keys a config of {@code family} accepts ({@link #KEYS} for dense and families without own keys). */
@@ -80,6 +86,10 @@ public record ModelConfig(
                 keys.addAll(KEYS);
                 keys.removeAll(MoeSettings.EXCLUDED_DENSE_KEYS);
                 keys.addAll(MoeSettings.KEYS);
+            }
+            case "sharcs" -> {
+                keys.addAll(KEYS);
+                keys.addAll(SharcsSettings.KEYS);
             }
             default -> keys.addAll(KEYS);
         }
@@ -100,13 +110,13 @@ public record ModelConfig(
         return new Builder().family(family).vocabSize(vocabSize).dModel(dModel).nLayers(nLayers).nHeads(nHeads)
                 .dHead(dHead).dFf(dFf).activation(activation).ropeBase(ropeBase).ropeFraction(ropeFraction)
                 .contextLength(contextLength).tieEmbeddings(tieEmbeddings).bias(bias).headBias(headBias)
-                .moeut(moeut).moe(moe);
+                .moeut(moeut).moe(moe).sharcs(sharcs);
     }
 
     /** Parses the {@code model.*} map (values: numbers, booleans or strings). Unknown keys are errors. */
     public static ModelConfig fromMap(Map<String, ?> m) {
         Object fam = m.get("family");
-        boolean ownKeys = "moeut".equals(fam) || "moe".equals(fam);
+        boolean ownKeys = "moeut".equals(fam) || "moe".equals(fam) || "sharcs".equals(fam);
         List<String> keys = ownKeys ? keysFor((String) fam) : KEYS;
         for (String k : m.keySet()) {
             if (!keys.contains(k)) {
@@ -142,6 +152,7 @@ public record ModelConfig(
         if (m.containsKey("head_bias")) b.headBias(ConfigValues.bool(m, "head_bias"));
         if ("moeut".equals(fam)) b.moeut(MoeutSettings.fromMap(m));
         if ("moe".equals(fam)) b.moe(MoeSettings.fromMap(m));
+        if ("sharcs".equals(fam)) b.sharcs(SharcsSettings.fromMap(m, ConfigValues.integer(m, "n_layers")));
         return b.build();
     }
 
@@ -167,6 +178,9 @@ public record ModelConfig(
         }
         if (moe != null) {
             moe.putInto(m);
+        }
+        if (sharcs != null) {
+            sharcs.putInto(m);
         }
         m.keySet().retainAll(keysFor(family));
         return m;
@@ -196,7 +210,13 @@ public record ModelConfig(
         }
     }
 
-    private static void validateFamilySettings(String family, int nLayers, MoeutSettings moeut, MoeSettings moe) {
+    private static void validateFamilySettings(String family, int nLayers, MoeutSettings moeut, MoeSettings moe,
+                                               SharcsSettings sharcs) {
+        if (family.equals("sharcs") != (sharcs != null)) {
+            throw new IllegalArgumentException(sharcs == null
+                    ? "model.family sharcs: expected SHARCS settings (sharcs_widths, ...), found none"
+                    : "model.family " + family + ": SHARCS settings (sharcs_widths, ...) apply only to family sharcs");
+        }
         if (family.equals("moeut") != (moeut != null)) {
             throw new IllegalArgumentException(moeut == null
                     ? "model.family moeut: expected MoEUT settings (ff_n_experts, att_n_experts, ...), found none"
@@ -236,6 +256,7 @@ public record ModelConfig(
         private boolean headBias;
         private MoeutSettings moeut;
         private MoeSettings moe;
+        private SharcsSettings sharcs;
 
         public Builder family(String v) { family = v; return this; }
         public Builder vocabSize(int v) { vocabSize = v; return this; }
@@ -255,6 +276,8 @@ public record ModelConfig(
         public Builder headBias(boolean v) { headBias = v; return this; }
         public Builder moeut(MoeutSettings v) { moeut = v; return this; }
         public Builder moe(MoeSettings v) { moe = v; return this; }
+        /** null for family sharcs means the reference's defaults ({@link SharcsSettings#defaults}). */
+        public Builder sharcs(SharcsSettings v) { sharcs = v; return this; }
 
         public ModelConfig build() {
             int dh = dHead == 0 && nHeads > 0 ? dModel / nHeads : dHead;
@@ -262,14 +285,15 @@ public record ModelConfig(
             if ("moeut".equals(family)) {
                 // keys moeut does not accept take the reference's fixed values, so toMap/fromMap round-trip
                 return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, dh, 4 * dModel, Activation.RELU,
-                        10000.0, 0.5, contextLength, false, false, true, moeut, moe);
+                        10000.0, 0.5, contextLength, false, false, true, moeut, moe, sharcs);
             }
             if ("moe".equals(family)) {
                 ff = 4 * dModel;   // unused: the experts' width is moe_expert_size
             }
+            SharcsSettings sh = "sharcs".equals(family) && sharcs == null ? SharcsSettings.defaults(nLayers) : sharcs;
             return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, dh, ff, activation, ropeBase,
                     ropeFraction, contextLength, tieEmbeddings, "moe".equals(family) ? false : bias, headBias,
-                    moeut, moe);
+                    moeut, moe, sh);
         }
     }
 }
