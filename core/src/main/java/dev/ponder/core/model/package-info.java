@@ -3,6 +3,8 @@
  * {@link dev.ponder.core.model.ModelConfig}, the {@link dev.ponder.core.model.LanguageModel}
  * interface every family implements, {@link dev.ponder.core.model.ModelFactory}, the analytic
  * {@link dev.ponder.core.model.FlopCount}, and the dense pre-LN baseline
- * ({@link dev.ponder.core.model.DenseLm}, MODELS.md section 0).
+ * ({@link dev.ponder.core.model.DenseLm}, MODELS.md section 0). The Sparse Universal Transformer
+ * ({@link dev.ponder.core.model.SutLm}, section 2) runs one shared layer on the rows of the tokens
+ * that have not halted ({@code SutRecurrence}).
  */
 package dev.ponder.core.model;
