@@ -106,6 +106,42 @@ public final class FlopCount {
         return sharcsBlocksMacsPerToken(c, full, seqLen) + router;
     }
 
+    /**
+     * Forward MACs per token of one SUT step (MODELS.md section 2) when the token is active, at
+     * sequence length T, same convention (full T x T attention; routers included). With
+     * hd = n_heads x d_head (one attention expert's width), k_a = att_k, E_a = att_n_experts,
+     * k_f = ff_k, E_f = ff_n_experts, m = ff_expert_size:
+     * <ul>
+     *   <li>mixture of multi-head attention: router d d + d E_a; k_a query experts d hd and k_a output
+     *       experts hd d; shared keys and values 2 d hd; scores and values 2 T k_a hd (each chosen
+     *       expert's n_heads heads attend over the shared keys);</li>
+     *   <li>MoE feed-forward: router d d + d E_f; k_f experts 2 d m (biases are not multiply-adds).</li>
+     * </ul>
+     */
+    public static long sutStepMacsPerToken(ModelConfig c, int seqLen) {
+        SutSettings s = c.sut();
+        long d = c.dModel();
+        long hd = (long) c.nHeads() * c.dHead();
+        long attention = d * d + d * s.attNExperts() + 2L * s.attK() * d * hd + 2 * d * hd + 2L * seqLen * s.attK() * hd;
+        long ffn = d * d + d * s.ffNExperts() + 2L * s.ffK() * d * s.ffExpertSize();
+        return attention + ffn;
+    }
+
+    /** Forward MACs per token of the halting gate, Linear(d, d) -> GELU -> Linear(d, 2): d d + 2 d. */
+    public static long sutHaltingGateMacsPerToken(ModelConfig c) {
+        long d = c.dModel();
+        return d * d + 2 * d;
+    }
+
+    /**
+     * Forward MACs per token of a SUT that never halts (tau = 1): n_layers steps plus the halting
+     * gate before each step after the first. The executed count of a halting model is lower: it is
+     * recorded per token by the model (its "flops" histogram).
+     */
+    public static long sutMacsPerToken(ModelConfig c, int seqLen) {
+        return c.nLayers() * sutStepMacsPerToken(c, seqLen) + (c.nLayers() - 1L) * sutHaltingGateMacsPerToken(c);
+    }
+
     /** Forward MACs per token of the LM head (d x V). */
     public static long headMacsPerToken(ModelConfig c) {
         return (long) c.dModel() * c.vocabSize();

@@ -24,9 +24,11 @@ import java.util.Set;
  * context_length plus {@link MoeutSettings#KEYS} (the other dense keys take MoEUT's fixed values:
  * RoPE on half of each head, LM head bias, no tied embeddings); moe accepts the dense keys except
  * d_ff and bias plus {@link MoeSettings#KEYS}; sharcs accepts every dense key plus
- * {@link SharcsSettings#KEYS} (all optional). {@link #keysFor(String)} lists them.
- * {@link #moeut()} / {@link #moe()} / {@link #sharcs()} are null unless the family is moeut / moe /
- * sharcs.
+ * {@link SharcsSettings#KEYS} (all optional); sut accepts family, vocab_size, d_model, n_layers (steps),
+ * n_heads and d_head (per attention expert), activation (default gelu for sut), rope_base,
+ * rope_fraction, context_length plus {@link SutSettings#KEYS} (LM head bias, no tied embeddings).
+ * {@link #keysFor(String)} lists them. {@link #moeut()} / {@link #moe()} / {@link #sharcs()} /
+ * {@link #sut()} are null unless the family is moeut / moe / sharcs / sut.
  */
 public record ModelConfig(
         String family,
@@ -45,7 +47,8 @@ public record ModelConfig(
         boolean headBias,
         MoeutSettings moeut,
         MoeSettings moe,
-        SharcsSettings sharcs) {
+        SharcsSettings sharcs,
+        SutSettings sut) {
 
     /** Families a config may name; {@link ModelFactory} says which are implemented. */
     public static final List<String> FAMILIES = List.of("dense", "moe", "moeut", "sut", "sharcs", "mod");
@@ -64,6 +67,11 @@ public record ModelConfig(
         if (sharcs != null) {
             sharcs.validateWith(nLayers, dModel, nHeads, dFf, contextLength);
         }
+        if (family.equals("sut") != (sut != null)) {
+            throw new IllegalArgumentException(sut == null
+                    ? "model.family sut: expected SUT settings (ff_n_experts, att_n_experts, ...), found none"
+                    : "model.family " + family + ": SUT settings (halting_threshold, ...) apply only to family sut");
+        }
     }
 
     /** A config without family-specific settings (dense, and families not using any). */
@@ -71,7 +79,15 @@ public record ModelConfig(
                        Activation activation, double ropeBase, double ropeFraction, int contextLength,
                        boolean tieEmbeddings, boolean bias, boolean headBias) {
         this(family, vocabSize, dModel, nLayers, nHeads, dHead, dFf, activation, ropeBase, ropeFraction,
-                contextLength, tieEmbeddings, bias, headBias, null, null, null);
+                contextLength, tieEmbeddings, bias, headBias, null, null, null, null);
+    }
+
+    /** The family-specific settings of moeut and moe configs (for their existing call sites). */
+    public ModelConfig(String family, int vocabSize, int dModel, int nLayers, int nHeads, int dHead, int dFf,
+                       Activation activation, double ropeBase, double ropeFraction, int contextLength,
+                       boolean tieEmbeddings, boolean bias, boolean headBias, MoeutSettings moeut, MoeSettings moe) {
+        this(family, vocabSize, dModel, nLayers, nHeads, dHead, dFf, activation, ropeBase, ropeFraction,
+                contextLength, tieEmbeddings, bias, headBias, moeut, moe, null, null);
     }
 
     /** The keys a config of {@code family} accepts ({@link #KEYS} for dense and families without own keys). */
@@ -90,6 +106,10 @@ public record ModelConfig(
             case "sharcs" -> {
                 keys.addAll(KEYS);
                 keys.addAll(SharcsSettings.KEYS);
+            }
+            case "sut" -> {
+                keys.addAll(SutSettings.SHARED_KEYS);
+                keys.addAll(SutSettings.KEYS);
             }
             default -> keys.addAll(KEYS);
         }
@@ -110,13 +130,13 @@ public record ModelConfig(
         return new Builder().family(family).vocabSize(vocabSize).dModel(dModel).nLayers(nLayers).nHeads(nHeads)
                 .dHead(dHead).dFf(dFf).activation(activation).ropeBase(ropeBase).ropeFraction(ropeFraction)
                 .contextLength(contextLength).tieEmbeddings(tieEmbeddings).bias(bias).headBias(headBias)
-                .moeut(moeut).moe(moe).sharcs(sharcs);
+                .moeut(moeut).moe(moe).sharcs(sharcs).sut(sut);
     }
 
     /** Parses the {@code model.*} map (values: numbers, booleans or strings). Unknown keys are errors. */
     public static ModelConfig fromMap(Map<String, ?> m) {
         Object fam = m.get("family");
-        boolean ownKeys = "moeut".equals(fam) || "moe".equals(fam) || "sharcs".equals(fam);
+        boolean ownKeys = "moeut".equals(fam) || "moe".equals(fam) || "sharcs".equals(fam) || "sut".equals(fam);
         List<String> keys = ownKeys ? keysFor((String) fam) : KEYS;
         for (String k : m.keySet()) {
             if (!keys.contains(k)) {
@@ -153,6 +173,7 @@ public record ModelConfig(
         if ("moeut".equals(fam)) b.moeut(MoeutSettings.fromMap(m));
         if ("moe".equals(fam)) b.moe(MoeSettings.fromMap(m));
         if ("sharcs".equals(fam)) b.sharcs(SharcsSettings.fromMap(m, ConfigValues.integer(m, "n_layers")));
+        if ("sut".equals(fam)) b.sut(SutSettings.fromMap(m));
         return b.build();
     }
 
@@ -181,6 +202,9 @@ public record ModelConfig(
         }
         if (sharcs != null) {
             sharcs.putInto(m);
+        }
+        if (sut != null) {
+            sut.putInto(m);
         }
         m.keySet().retainAll(keysFor(family));
         return m;
@@ -247,7 +271,7 @@ public record ModelConfig(
         private int nHeads;
         private int dHead;
         private int dFf;
-        private Activation activation = Activation.RELU;
+        private Activation activation;   // null: the family's default (gelu for sut, relu otherwise)
         private double ropeBase = 10000.0;
         private double ropeFraction = 1.0;
         private int contextLength = 1024;
@@ -257,6 +281,7 @@ public record ModelConfig(
         private MoeutSettings moeut;
         private MoeSettings moe;
         private SharcsSettings sharcs;
+        private SutSettings sut;
 
         public Builder family(String v) { family = v; return this; }
         public Builder vocabSize(int v) { vocabSize = v; return this; }
@@ -278,22 +303,29 @@ public record ModelConfig(
         public Builder moe(MoeSettings v) { moe = v; return this; }
         /** null for family sharcs means the reference's defaults ({@link SharcsSettings#defaults}). */
         public Builder sharcs(SharcsSettings v) { sharcs = v; return this; }
+        public Builder sut(SutSettings v) { sut = v; return this; }
 
         public ModelConfig build() {
             int dh = dHead == 0 && nHeads > 0 ? dModel / nHeads : dHead;
             int ff = dFf == 0 ? 4 * dModel : dFf;
+            Activation act = activation != null ? activation : "sut".equals(family) ? Activation.GELU : Activation.RELU;
+            if ("sut".equals(family)) {
+                // keys sut does not accept take fixed values (d_ff is unused: the experts have their own width)
+                return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, dh, 4 * dModel, act, ropeBase,
+                        ropeFraction, contextLength, false, false, true, moeut, moe, sharcs, sut);
+            }
             if ("moeut".equals(family)) {
                 // keys moeut does not accept take the reference's fixed values, so toMap/fromMap round-trip
                 return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, dh, 4 * dModel, Activation.RELU,
-                        10000.0, 0.5, contextLength, false, false, true, moeut, moe, sharcs);
+                        10000.0, 0.5, contextLength, false, false, true, moeut, moe, sharcs, sut);
             }
             if ("moe".equals(family)) {
                 ff = 4 * dModel;   // unused: the experts' width is moe_expert_size
             }
             SharcsSettings sh = "sharcs".equals(family) && sharcs == null ? SharcsSettings.defaults(nLayers) : sharcs;
-            return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, dh, ff, activation, ropeBase,
+            return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, dh, ff, act, ropeBase,
                     ropeFraction, contextLength, tieEmbeddings, "moe".equals(family) ? false : bias, headBias,
-                    moeut, moe, sh);
+                    moeut, moe, sh, sut);
         }
     }
 }

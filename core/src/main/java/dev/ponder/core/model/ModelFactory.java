@@ -30,8 +30,9 @@ public final class ModelFactory {
             case "moeut" -> new MoeutLm(config, seed, dtype);
             case "moe" -> new MoeLm(config, seed, dtype);
             case "sharcs" -> new SharcsLm(config, seed, dtype);
+            case "sut" -> new SutLm(config, seed, dtype);
             default -> throw new UnsupportedOperationException("model.family '" + config.family()
-                    + "' is not implemented yet (implemented: dense, moeut, moe, sharcs)");
+                    + "' is not implemented yet (implemented: dense, moeut, moe, sut, sharcs)");
         };
     }
 }

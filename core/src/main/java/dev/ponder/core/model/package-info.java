@@ -3,7 +3,9 @@
  * {@link dev.ponder.core.model.ModelConfig}, the {@link dev.ponder.core.model.LanguageModel}
  * interface every family implements, {@link dev.ponder.core.model.ModelFactory}, the analytic
  * {@link dev.ponder.core.model.FlopCount}, and the dense pre-LN baseline
- * ({@link dev.ponder.core.model.DenseLm}, MODELS.md section 0), and SHARCS
+ * ({@link dev.ponder.core.model.DenseLm}, MODELS.md section 0). The Sparse Universal Transformer
+ * ({@link dev.ponder.core.model.SutLm}, section 2) runs one shared layer on the rows of the tokens
+ * that have not halted ({@code SutRecurrence}). SHARCS
  * ({@link dev.ponder.core.model.SharcsLm}, MODELS.md section 3): the dense blocks run at a routed
  * width, trained per width bucket, evaluated by causal routed inference
  * ({@link dev.ponder.core.model.SharcsInference}).

@@ -1,5 +1,6 @@
 package dev.ponder.core.nn;
 
+import dev.ponder.core.routing.RowGather;
 import dev.ponder.core.tensor.Ops;
 import dev.ponder.core.tensor.Shapes;
 import dev.ponder.core.tensor.StepWorkspace;
@@ -58,6 +59,54 @@ public final class Rope {
     /** Applies the transposed rotation to a gradient dx [M, T, dh] in place. */
     public void backwardInPlace(INDArray dx) {
         apply(dx, true);
+    }
+
+    /**
+     * Rotates rows x [N, heads * dh] (c-order, contiguous) in place, row i at position
+     * {@code positions[i]} (all heads of a row share it): for gathered tokens, whose row index is not
+     * their position (SUT's active rows).
+     */
+    public void forwardRowsInPlace(INDArray x, int[] positions, int heads) {
+        applyRows(x, positions, heads, false);
+    }
+
+    /** The transposed rotation of {@link #forwardRowsInPlace} on a gradient, in place. */
+    public void backwardRowsInPlace(INDArray dx, int[] positions, int heads) {
+        applyRows(dx, positions, heads, true);
+    }
+
+    private void applyRows(INDArray x, int[] positions, int heads, boolean transpose) {
+        if (rotDims == 0 || positions.length == 0) {
+            return;
+        }
+        Shapes.requireContiguous(x, "rope rows");
+        long n = x.size(0);
+        if (x.rank() != 2 || x.size(1) != (long) heads * headDim || positions.length != n) {
+            throw new IllegalArgumentException("rope rows: expected [" + positions.length + ", " + heads + " * "
+                    + headDim + "], found " + java.util.Arrays.toString(x.shape()));
+        }
+        int maxPos = 0;
+        for (int p : positions) {
+            if (p < 0) {
+                throw new IllegalArgumentException("rope rows: expected positions >= 0, found " + p);
+            }
+            maxPos = Math.max(maxPos, p);
+        }
+        // tables for a power-of-two length, so that few lengths are ever cached
+        int len = Math.max(16, Integer.highestOneBit(maxPos) << 1);
+        INDArray[] tab = tables(len, x.dataType());
+        int[] perHead = new int[(int) n * heads];                       // row i*heads + h reads position i
+        for (int i = 0; i < n; i++) {
+            java.util.Arrays.fill(perHead, i * heads, (i + 1) * heads, positions[i]);
+        }
+        INDArray c = Nd4j.createUninitialized(x.dataType(), perHead.length, headDim);
+        INDArray s = Nd4j.createUninitialized(x.dataType(), perHead.length, headDim);
+        RowGather.gather(tab[0].reshape(len, headDim), perHead, c);          // [N*heads, dh] cos rows
+        RowGather.gather(tab[transpose ? 2 : 1].reshape(len, headDim), perHead, s); // [N*heads, dh] sin rows
+        INDArray rows = x.reshape(n * heads, headDim);                    // [N*heads, dh] view
+        INDArray tmp = rows.mul(s);
+        rows.muli(c);
+        Ops.gemm(tmp, swap(x.dataType()), rows, false, false, 1.0, 1.0);  // [N*h, dh] x [dh, dh] -> [N*h, dh]
     }
 
     private void apply(INDArray x, boolean transpose) {

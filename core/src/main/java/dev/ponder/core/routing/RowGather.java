@@ -42,6 +42,56 @@ public final class RowGather {
     }
 
     /**
+     * dst[dstRows[i]] = src[srcRows[i]] for every i (src [n, c], dst [m, c], both contiguous; other
+     * rows of dst are left as they are). Distinct destination rows make the parallel split safe.
+     */
+    public static void copyRows(INDArray src, int[] srcRows, INDArray dst, int[] dstRows) {
+        if (srcRows.length != dstRows.length) {
+            throw new IllegalArgumentException("copy rows: expected as many source as target rows, found "
+                    + srcRows.length + " and " + dstRows.length);
+        }
+        int c = check(src, dst, (int) dst.size(0), "copy rows");
+        int so = (int) src.offset();
+        int dof = (int) dst.offset();
+        boolean isFloat = src.dataType() == DataType.FLOAT;
+        HostParallel.forRange(srcRows.length, (long) srcRows.length * c, (from, to) -> {
+            if (isFloat) {
+                FloatBuffer s = src.data().asNioFloat();
+                FloatBuffer d = dst.data().asNioFloat();
+                for (int i = from; i < to; i++) {
+                    d.put(dof + dstRows[i] * c, s, so + srcRows[i] * c, c);
+                }
+            } else {
+                DoubleBuffer s = src.data().asNioDouble();
+                DoubleBuffer d = dst.data().asNioDouble();
+                for (int i = from; i < to; i++) {
+                    d.put(dof + dstRows[i] * c, s, so + srcRows[i] * c, c);
+                }
+            }
+        });
+    }
+
+    /** Sets rows {@code rows} of the contiguous [m, c] array {@code dst} to 0. */
+    public static void zeroRows(INDArray dst, int[] rows) {
+        Shapes.requireContiguous(dst, "zero rows target");
+        int c = (int) dst.size(1);
+        int dof = (int) dst.offset();
+        if (dst.dataType() == DataType.FLOAT) {
+            FloatBuffer d = dst.data().asNioFloat();
+            float[] zero = new float[c];
+            for (int r : rows) {
+                d.put(dof + r * c, zero, 0, c);
+            }
+        } else {
+            DoubleBuffer d = dst.data().asNioDouble();
+            double[] zero = new double[c];
+            for (int r : rows) {
+                d.put(dof + r * c, zero, 0, c);
+            }
+        }
+    }
+
+    /**
      * dst[r] = sum of src[groups.order[q]] for q in groups' range of r (src [m, c], dst [nRows, c]);
      * rows without entries become 0. Overwrites dst.
      */

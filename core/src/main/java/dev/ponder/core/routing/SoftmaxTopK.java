@@ -6,7 +6,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * The classic (Switch / GShard) router: p = softmax(z) over E experts, the k most probable chosen
  * without gradient, gates = their p, optionally renormalised to sum to 1 over the k chosen
- * (g_j = p_j / sum of the chosen p). Also computes the auxiliary losses of the classic MoE:
+ * (g_j = p_j / (sum of the chosen p + eps); eps = 0 by default, 1e-6 in SUT's router). Also computes the auxiliary losses of the classic MoE:
  * <ul>
  *   <li>load balancing L_aux = E * sum_e f_e P_e, f_e = share of the N*k choices that picked e
  *       (before any capacity drop; no gradient), P_e = mean over rows of p_e (1 when uniform);</li>
@@ -18,15 +18,28 @@ public final class SoftmaxTopK {
     private final int nExperts;
     private final int k;
     private final boolean renormalize;
+    private final double renormEps;
 
     public SoftmaxTopK(int nExperts, int k, boolean renormalize) {
+        this(nExperts, k, renormalize, 0.0);
+    }
+
+    /** With {@code renormEps} added to the chosen probabilities' sum before dividing (SUT: 1e-6). */
+    public SoftmaxTopK(int nExperts, int k, boolean renormalize, double renormEps) {
         Shapes.requireRange(k, 1, nExperts, "router k (experts chosen per row)");
+        if (!(renormEps >= 0)) {
+            throw new IllegalArgumentException("router renormalisation epsilon: expected >= 0, found " + renormEps);
+        }
         this.nExperts = nExperts;
         this.k = k;
         this.renormalize = renormalize;
+        this.renormEps = renormEps;
     }
 
-    /** Probabilities [N*E], logsumexp per row, chosen experts [N*k] and the renormalisation sums. */
+    /**
+     * Probabilities [N*E], logsumexp per row, chosen experts [N*k] and the renormalisation
+     * denominators (sum of the chosen p, plus eps).
+     */
     public record Saved(int rows, double[] probs, double[] lse, int[] experts, double[] chosenSum) {}
 
     public record Routed(Routing routing, Saved saved) {}
@@ -61,6 +74,7 @@ public final class SoftmaxTopK {
             for (int j = 0; j < k; j++) {
                 sum += p[r * nExperts + experts[r * k + j]];
             }
+            sum += renormEps;
             chosenSum[r] = sum;
             for (int j = 0; j < k; j++) {
                 double v = p[r * nExperts + experts[r * k + j]];

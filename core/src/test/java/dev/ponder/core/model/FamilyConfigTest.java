@@ -109,4 +109,70 @@ class FamilyConfigTest {
                 .dModel(8).nLayers(1).nHeads(1).moe(MoeSettings.defaults(2, 4)).build());
         assertEquals(ModelConfig.KEYS, ModelConfig.keysFor("dense"));
     }
+
+    private static Map<String, Object> sut() {
+        Map<String, Object> m = new HashMap<>();
+        m.put("family", "sut");
+        m.put("vocab_size", 8000);
+        m.put("d_model", 412);
+        m.put("n_layers", 16);
+        m.put("n_heads", 4);
+        m.put("d_head", 64);
+        m.put("ff_n_experts", 152);
+        m.put("att_n_experts", 24);
+        return m;
+    }
+
+    @Test
+    void sutDefaultsAreThe44mPortsAndRoundTrip() {
+        ModelConfig c = ModelConfig.fromMap(sut());
+        SutSettings s = c.sut();
+        assertEquals(256, s.ffExpertSize());
+        assertEquals(2, s.ffK());
+        assertEquals(2, s.attK());
+        assertEquals(0.999, s.haltingThreshold());
+        assertEquals(0.01, s.actLoss());
+        assertEquals(0.001, s.miLoss());
+        assertEquals(false, s.miLossReferenceSign());
+        assertEquals(dev.ponder.core.nn.Activation.GELU, c.activation(), "SUT's experts use GELU by default");
+        assertTrue(c.headBias());
+        assertNull(c.moeut());
+        assertEquals(c, ModelConfig.fromMap(c.toMap()));
+        assertEquals(ModelConfig.keysFor("sut"), java.util.List.copyOf(c.toMap().keySet()));
+        assertEquals(c, c.toBuilder().build());
+        Map<String, Object> m = sut();
+        m.put("activation", "relu");
+        m.put("halting_threshold", "0.5");
+        m.put("mi_loss_reference_sign", true);
+        ModelConfig r = ModelConfig.fromMap(m);
+        assertEquals(dev.ponder.core.nn.Activation.RELU, r.activation());
+        assertEquals(0.5, r.sut().haltingThreshold());
+        assertTrue(r.sut().miLossReferenceSign());
+        assertEquals(0.25, r.sut().withHaltingThreshold(0.25).haltingThreshold());
+    }
+
+    @Test
+    void sutErrorsNameTheKey() {
+        Map<String, Object> m = sut();
+        m.put("d_ff", 1024);
+        assertTrue(error(m).startsWith("model.d_ff: unknown key for family sut; expected one of"));
+        m = sut();
+        m.remove("ff_n_experts");
+        assertEquals("model.ff_n_experts: required key is missing (family sut)", error(m));
+        m = sut();
+        m.put("halting_threshold", 1.5);
+        assertEquals("model.halting_threshold: expected a value in [0, 1], found 1.5", error(m));
+        m = sut();
+        m.put("att_k", 25);
+        assertEquals("model.att_k: expected an integer in [1, att_n_experts = 24], found 25", error(m));
+        m = sut();
+        m.put("act_loss", -1);
+        assertEquals("model.act_loss: expected a finite number >= 0, found -1.0", error(m));
+        m = sut();
+        m.put("mi_loss_reference_sign", "sometimes");
+        assertEquals("model.mi_loss_reference_sign: expected true or false, found 'sometimes'", error(m));
+        m = moeut();
+        m.put("halting_threshold", 0.9);
+        assertTrue(error(m).startsWith("model.halting_threshold: unknown key for family moeut"));
+    }
 }

@@ -2,6 +2,7 @@ package dev.ponder.core.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ponder.core.nn.Activation;
 import java.util.HashMap;
@@ -82,8 +83,22 @@ class ModelConfigTest {
     void factoryBuildsDenseAndRefusesOthersClearly() {
         ModelConfig dense = ModelConfig.builder().vocabSize(11).dModel(8).nLayers(1).nHeads(2).build();
         assertEquals(DenseLm.class, ModelFactory.create(dense, 1).getClass());
-        ModelConfig sut = dense.toBuilder().family("sut").build();
-        assertEquals("model.family 'sut' is not implemented yet (implemented: dense, moeut, moe, sharcs)",
-                assertThrows(UnsupportedOperationException.class, () -> ModelFactory.create(sut, 1)).getMessage());
+        assertEquals("model.family sut: expected SUT settings (ff_n_experts, att_n_experts, ...), found none",
+                assertThrows(IllegalArgumentException.class, () -> dense.toBuilder().family("sut").build()).getMessage());
+        // families without own settings that the factory does not build yet are refused by name
+        for (String family : ModelConfig.FAMILIES) {
+            ModelConfig c;
+            try {
+                c = dense.toBuilder().family(family).build();
+            } catch (IllegalArgumentException needsSettings) {
+                continue;
+            }
+            try {
+                ModelFactory.create(c, 1);
+            } catch (UnsupportedOperationException e) {
+                assertTrue(e.getMessage().startsWith("model.family '" + family + "' is not implemented yet"),
+                        e.getMessage());
+            }
+        }
     }
 }

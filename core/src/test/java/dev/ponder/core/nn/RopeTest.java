@@ -61,4 +61,43 @@ class RopeTest {
         rope.forwardInPlace(view);
         assertEquals(expected, buf.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2)).reshape(4, 5, 4));
     }
+
+    /** Rows at explicit positions (gathered tokens) rotate exactly as those positions of a full sequence. */
+    @Test
+    void rowsAtExplicitPositionsMatchTheSequenceLayoutAndTranspose() {
+        int heads = 2;
+        int dh = 8;
+        int t = 40;                                            // past the smallest cached table (16)
+        Rope rope = new Rope(dh, 6, 10000);
+        INDArray seq = GradCheck.random(4, heads, t, dh);      // [H, T, dh]
+        INDArray rotated = seq.dup();
+        rope.forwardInPlace(rotated);
+        int[] positions = {39, 0, 17, 17, 3};
+        INDArray rows = org.nd4j.linalg.factory.Nd4j.create(org.nd4j.linalg.api.buffer.DataType.DOUBLE,
+                positions.length, heads * dh);
+        for (int i = 0; i < positions.length; i++) {
+            for (int h = 0; h < heads; h++) {
+                for (int c = 0; c < dh; c++) {
+                    rows.putScalar(new long[] {i, h * dh + c}, seq.getDouble(h, positions[i], c));
+                }
+            }
+        }
+        INDArray x = rows.dup();
+        rope.forwardRowsInPlace(rows, positions, heads);
+        for (int i = 0; i < positions.length; i++) {
+            for (int h = 0; h < heads; h++) {
+                for (int c = 0; c < dh; c++) {
+                    assertEquals(rotated.getDouble(h, positions[i], c), rows.getDouble(i, h * dh + c), 1e-12);
+                }
+            }
+        }
+        INDArray r = GradCheck.random(5, positions.length, heads * dh);
+        INDArray dx = r.dup();
+        rope.backwardRowsInPlace(dx, positions, heads);
+        GradCheck.check("dx", x, dx, () -> {
+            INDArray y = x.dup();
+            rope.forwardRowsInPlace(y, positions, heads);
+            return GradCheck.weightedSum(y, r);
+        }, 200, 1);
+    }
 }

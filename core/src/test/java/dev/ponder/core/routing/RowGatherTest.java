@@ -38,4 +38,21 @@ class RowGatherTest {
             assertEquals(src.getRow(1), dst.getRow(3));
         }
     }
+
+    @Test
+    void copyRowsWritesOnlyTheNamedTargetRowsAndZeroRowsClearsThem() {
+        for (DataType dt : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+            INDArray src = GradCheck.random(3, 4, 3).castTo(dt);
+            INDArray dst = Nd4j.valueArrayOf(new long[] {5, 3}, 7.0, dt);
+            RowGather.copyRows(src, new int[] {2, 0, 3}, dst, new int[] {4, 1, 0});
+            assertEquals(src.getRow(3), dst.getRow(0));
+            assertEquals(src.getRow(0), dst.getRow(1));
+            assertEquals(src.getRow(2), dst.getRow(4));
+            assertEquals(Nd4j.valueArrayOf(new long[] {3}, 7.0, dt), dst.getRow(2), "untouched");
+            RowGather.zeroRows(dst, new int[] {1, 4});
+            assertEquals(Nd4j.zeros(dt, 3), dst.getRow(1));
+            assertEquals(Nd4j.zeros(dt, 3), dst.getRow(4));
+            assertEquals(src.getRow(3), dst.getRow(0));
+        }
+    }
 }

@@ -80,8 +80,32 @@ final class EvalCommand implements Callable<Integer> {
             out.put("loss", t.loss());
             out.put("perplexity", t.perplexity());
             out.put("unigram_entropy", UnigramEntropy.of(sc, ds, Manifest.TRAIN));
+            out.put("compute", compute(t, cfg));
             console.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
         }
         return 0;
+    }
+
+    /**
+     * Per-token compute of the evaluated tokens (MODELS.md section 5): mean and histogram of the
+     * depth (layer applications) and of the forward FLOPs per token where the family reports them
+     * (executed counts for SUT; the analytic value for dense), the model's other compute scalars as
+     * token-weighted means, and SUT's halting threshold (as overridden with --set).
+     */
+    static Map<String, Object> compute(Evaluator.Totals t, ResolvedConfig cfg) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        if (cfg.getString("model.family").equals("sut")) {
+            ModelConfig m = ModelConfig.fromMap(cfg.section("model"));
+            c.put("halting_threshold", m.sut().haltingThreshold());
+        }
+        for (String[] h : new String[][] {{"depth", "depth"}, {"flops", "flops_per_token"}}) {
+            dev.ponder.core.metrics.Histogram hist = t.histograms().get(h[0]);
+            if (hist != null) {
+                c.put(h[1] + "_mean", hist.mean());
+                c.put(h[1] + "_histogram", hist.toValue().toMap());
+            }
+        }
+        t.scalarSums().keySet().forEach(name -> c.put(name, t.scalarMean(name)));
+        return c;
     }
 }

@@ -92,6 +92,36 @@ public final class RunSchema {
                 .optional("model.att_expert_dropout", DOUBLE, "SwitchHead expert dropout in training (default 0)");
     }
 
+    /**
+     * The model keys of the Sparse Universal Transformer (core's SutSettings holds their defaults,
+     * the 44M LM port's, and validation; a test checks both list the same keys).
+     */
+    static ConfigSchema sut() {
+        return new ConfigSchema()
+                .add("model.family", STRING, null, "one of " + FAMILIES)
+                .add("model.vocab_size", INT, null, "vocabulary size (>= the data's tokenizer vocabulary)")
+                .add("model.d_model", INT, null, "residual width d")
+                .add("model.n_layers", INT, null, "steps: applications of the shared layer at most (L)")
+                .add("model.n_heads", INT, null, "heads per attention expert")
+                .optional("model.d_head", INT, "head width dh (default d_model / n_heads); an attention expert "
+                        + "is n_heads x d_head wide")
+                .optional("model.activation", STRING, "FFN expert activation, gelu or relu (default gelu)")
+                .optional("model.rope_base", DOUBLE, "RoPE base (default 10000)")
+                .optional("model.rope_fraction", DOUBLE, "share of each head's dims rotated by RoPE (default 1)")
+                .optional("model.context_length", INT, "longest sequence the model accepts (default 1024)")
+                .add("model.ff_n_experts", INT, null, "FFN experts E")
+                .optional("model.ff_expert_size", INT, "FFN expert hidden width (default 256)")
+                .optional("model.ff_k", INT, "FFN experts per token (default 2)")
+                .add("model.att_n_experts", INT, null, "attention experts (own query and output projections)")
+                .optional("model.att_k", INT, "attention experts per token (default 2)")
+                .optional("model.halting_threshold", DOUBLE, "stick-breaking halting threshold tau in [0, 1] "
+                        + "(default 0.999; 1 never halts; lower it at evaluation to trade quality for compute)")
+                .optional("model.act_loss", DOUBLE, "expected-depth (ACT) loss coefficient (default 0.01)")
+                .optional("model.mi_loss", DOUBLE, "mutual-information balancing loss coefficient (default 0.001)")
+                .optional("model.mi_loss_reference_sign", BOOL, "true: the reference code's H(E|X) + H(E) instead "
+                        + "of -MI = H(E|X) - H(E) (default false)");
+    }
+
     /** The model keys of the classic MoE control: the dense keys without d_ff and bias, plus moe_*. */
     static ConfigSchema moe() {
         ConfigSchema s = new ConfigSchema();
@@ -128,10 +158,12 @@ public final class RunSchema {
                 return schema.addAll(moeut());
             case "moe":
                 return schema.addAll(moe());
+            case "sut":
+                return schema.addAll(sut());
             default:
                 if (FAMILIES.contains(f)) {
                     throw new IllegalArgumentException("model.family " + f + " is not implemented yet "
-                            + "(implemented: dense, moeut, moe)");
+                            + "(implemented: dense, moeut, moe, sut)");
                 }
                 throw new IllegalArgumentException("config key model.family: expected one of " + FAMILIES
                         + ", found '" + f + "'");

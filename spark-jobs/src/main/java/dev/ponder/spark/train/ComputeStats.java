@@ -33,17 +33,27 @@ final class ComputeStats {
 
     /** Adds one step's {@code tokens} (and the routing the model recorded for them) to the round. */
     static void record(LanguageModel model, long tokens, int seqLen, RoundResult out) {
+        addRouting(out, model.drainRoutingStats());
+        tokenHistograms(model, tokens, seqLen).forEach((name, h) -> out.histograms.merge(name, h, Histogram::merge));
+    }
+
+    /**
+     * The per-token compute of the forward passes since the last call ({@code tokens} tokens):
+     * what the model recorded (its drained histograms), or the analytic value where every token
+     * costs the same (depth of dense, moe and moeut; FLOPs of dense).
+     */
+    static Map<String, Histogram> tokenHistograms(LanguageModel model, long tokens, int seqLen) {
+        Map<String, Histogram> out = new LinkedHashMap<>();
         String family = model.config().family();
         if (EVERY_TOKEN_EVERY_LAYER.contains(family)) {
-            out.histograms.computeIfAbsent("depth", k -> Histogram.integers()).add(model.config().nLayers(), tokens);
+            out.put("depth", Histogram.integers().add(model.config().nLayers(), tokens));
         }
         if (family.equals("dense") || family.equals("moeut")) {
             // Every token runs the same matmuls (MoEUT: always k experts per module, no capacity).
-            out.histograms.computeIfAbsent("flops", k -> Histogram.exponential())
-                    .add(flopsPerToken(model, seqLen), tokens);
+            out.put("flops", Histogram.exponential().add(flopsPerToken(model, seqLen), tokens));
         }
-        addRouting(out, model.drainRoutingStats());
-        model.drainComputeHistograms().forEach((name, h) -> out.histograms.merge(name, h, Histogram::merge));
+        model.drainComputeHistograms().forEach((name, h) -> out.merge(name, h, Histogram::merge));
+        return out;
     }
 
     /** Adds routing statistics a replica drained from its model (merge by addition). */

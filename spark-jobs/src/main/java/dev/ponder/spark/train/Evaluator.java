@@ -1,5 +1,6 @@
 package dev.ponder.spark.train;
 
+import dev.ponder.core.metrics.Histogram;
 import dev.ponder.core.model.EvalStats;
 import dev.ponder.core.model.LanguageModel;
 import dev.ponder.core.model.ModelFactory;
@@ -7,15 +8,34 @@ import dev.ponder.prep.shard.WindowStream;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 
 /** Validation loss over a split, computed by the workers on their slices and summed. */
 public final class Evaluator {
-    /** Summed cross-entropy (nats) and predicted tokens. */
-    public record Totals(double ceSum, long tokens, long windows) implements Serializable {
+    /**
+     * Summed cross-entropy (nats), predicted tokens and windows; the per-token compute histograms
+     * (depth, flops, ...: exact counts, see ComputeStats) and token-weighted sums of the model's
+     * named scalars (mean depth, expected depth, executed MACs per token, ...).
+     */
+    public record Totals(double ceSum, long tokens, long windows, TreeMap<String, Histogram> histograms,
+                         TreeMap<String, Double> scalarSums) implements Serializable {
+        public Totals(double ceSum, long tokens, long windows) {
+            this(ceSum, tokens, windows, new TreeMap<>(), new TreeMap<>());
+        }
+
+        /** The sum of both; merges into this one's maps (each slice builds its own). */
         Totals plus(Totals o) {
-            return new Totals(ceSum + o.ceSum, tokens + o.tokens, windows + o.windows);
+            o.histograms.forEach((name, h) -> histograms.merge(name, h, Histogram::merge));
+            o.scalarSums.forEach((name, v) -> scalarSums.merge(name, v, Double::sum));
+            return new Totals(ceSum + o.ceSum, tokens + o.tokens, windows + o.windows, histograms, scalarSums);
+        }
+
+        /** The token-weighted mean of a scalar the model reported (NaN when it reported none). */
+        public double scalarMean(String name) {
+            Double sum = scalarSums.get(name);
+            return sum == null || tokens == 0 ? Double.NaN : sum / tokens;
         }
 
         public double loss() {
@@ -72,7 +92,11 @@ public final class Evaluator {
             rows = stream.nextBatch(b, rows);
             int[] tokens = PartitionTrainer.crop(rows, b, dataWindow, window, b == batch ? cropped : new int[b * window]);
             EvalStats e = model.evaluate(tokens, b, window);
-            total = total.plus(new Totals(e.ceSum(), e.tokens(), b));
+            model.drainRoutingStats();                               // expert load is a training metric
+            TreeMap<String, Double> scalars = new TreeMap<>();
+            e.scalars().forEach((name, v) -> scalars.put(name, v * e.tokens()));
+            total = total.plus(new Totals(e.ceSum(), e.tokens(), b,
+                    new TreeMap<>(ComputeStats.tokenHistograms(model, e.tokens(), window - 1)), scalars));
         }
         return total;
     }

@@ -55,8 +55,12 @@ class ConfigLoaderTest {
 
     @Test
     void moeutAndMoeModelKeysAreExactlyThoseOfCoreModelConfig() {
-        for (String family : List.of("moeut", "moe")) {
-            ConfigSchema schema = family.equals("moeut") ? RunSchema.moeut() : RunSchema.moe();
+        for (String family : List.of("moeut", "moe", "sut")) {
+            ConfigSchema schema = switch (family) {
+                case "moeut" -> RunSchema.moeut();
+                case "sut" -> RunSchema.sut();
+                default -> RunSchema.moe();
+            };
             java.util.Set<String> schemaKeys = new java.util.TreeSet<>();
             for (ConfigKey k : schema.keys()) {
                 schemaKeys.add(k.name().substring("model.".length()));

@@ -40,4 +40,22 @@ class ShippedModelConfigsTest {
         assertEquals(64, bench.moeut().ffNExperts());
         assertEquals(256, load("bench/moeut-tiny.yaml").getInt("train.seq_len"));
     }
+
+    @Test
+    void sutConfigsAreTheLmPortAndACpuSizeNearMoeutTiny() throws Exception {
+        ModelConfig sut = model("model/sut-44m.yaml");
+        assertEquals(412, sut.dModel());
+        assertEquals(16, sut.nLayers());
+        assertEquals(152, sut.sut().ffNExperts());
+        assertEquals(256, sut.sut().ffExpertSize());
+        assertEquals(24, sut.sut().attNExperts());
+        assertEquals(256, sut.nHeads() * sut.dHead(), "moe.att.expert_size");
+        assertEquals(0.001, sut.sut().miLoss(), 0);
+        assertEquals(0.01, sut.sut().actLoss(), 0);
+        assertEquals(0.999, sut.sut().haltingThreshold(), 0);
+        assertEquals(0.1, load("model/sut-44m.yaml").getDouble("train.grad_clip"), 0);
+        long tiny = dev.ponder.core.model.ModelFactory.createForLoad(model("model/sut-tiny.yaml"), 0).params().size();
+        long moeut = dev.ponder.core.model.ModelFactory.createForLoad(model("model/moeut-tiny.yaml"), 0).params().size();
+        assertEquals(1.0, (double) tiny / moeut, 0.1, "sut-tiny " + tiny + " vs moeut-tiny " + moeut + " parameters");
+    }
 }
