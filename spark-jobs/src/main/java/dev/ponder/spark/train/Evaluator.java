@@ -6,16 +6,42 @@ import dev.ponder.core.model.ModelFactory;
 import dev.ponder.prep.shard.WindowStream;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import dev.ponder.core.metrics.Histogram;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 
 /** Validation loss over a split, computed by the workers on their slices and summed. */
 public final class Evaluator {
-    /** Summed cross-entropy (nats) and predicted tokens. */
-    public record Totals(double ceSum, long tokens, long windows) implements Serializable {
+    /**
+     * Summed cross-entropy (nats) and predicted tokens; the model's evaluation scalars weighted by
+     * their batch's tokens and summed (so sums / tokens is the exact token-weighted mean, and a
+     * scalar the model divided by its batch's tokens sums to an exact total); the per-token compute
+     * histograms the model recorded.
+     */
+    public record Totals(double ceSum, long tokens, long windows, TreeMap<String, Double> sums,
+                         TreeMap<String, Histogram> histograms) implements Serializable {
+        public Totals(double ceSum, long tokens, long windows) {
+            this(ceSum, tokens, windows, new TreeMap<>(), new TreeMap<>());
+        }
+
         Totals plus(Totals o) {
-            return new Totals(ceSum + o.ceSum, tokens + o.tokens, windows + o.windows);
+            TreeMap<String, Double> s = new TreeMap<>(sums);
+            o.sums.forEach((k, v) -> s.merge(k, v, Double::sum));
+            TreeMap<String, Histogram> h = new TreeMap<>();
+            histograms.forEach((k, v) -> h.put(k, v.copy()));
+            o.histograms.forEach((k, v) -> h.merge(k, v.copy(), Histogram::merge));
+            return new Totals(ceSum + o.ceSum, tokens + o.tokens, windows + o.windows, s, h);
+        }
+
+        /** Token-weighted mean of every evaluation scalar. */
+        public Map<String, Double> means() {
+            Map<String, Double> m = new LinkedHashMap<>();
+            sums.forEach((k, v) -> m.put(k, tokens == 0 ? Double.NaN : v / tokens));
+            return m;
         }
 
         public double loss() {
@@ -72,7 +98,9 @@ public final class Evaluator {
             rows = stream.nextBatch(b, rows);
             int[] tokens = PartitionTrainer.crop(rows, b, dataWindow, window, b == batch ? cropped : new int[b * window]);
             EvalStats e = model.evaluate(tokens, b, window);
-            total = total.plus(new Totals(e.ceSum(), e.tokens(), b));
+            TreeMap<String, Double> sums = new TreeMap<>();
+            e.scalars().forEach((k, v) -> sums.put(k, v * e.tokens()));
+            total = total.plus(new Totals(e.ceSum(), e.tokens(), b, sums, new TreeMap<>(model.drainComputeHistograms())));
         }
         return total;
     }

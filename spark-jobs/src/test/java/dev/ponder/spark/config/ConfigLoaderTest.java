@@ -54,9 +54,10 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void moeutAndMoeModelKeysAreExactlyThoseOfCoreModelConfig() {
-        for (String family : List.of("moeut", "moe")) {
-            ConfigSchema schema = family.equals("moeut") ? RunSchema.moeut() : RunSchema.moe();
+    void moeutMoeAndSharcsModelKeysAreExactlyThoseOfCoreModelConfig() {
+        for (String family : List.of("moeut", "moe", "sharcs")) {
+            ConfigSchema schema = family.equals("moeut") ? RunSchema.moeut()
+                    : family.equals("sharcs") ? RunSchema.sharcs() : RunSchema.moe();
             java.util.Set<String> schemaKeys = new java.util.TreeSet<>();
             for (ConfigKey k : schema.keys()) {
                 schemaKeys.add(k.name().substring("model.".length()));
