@@ -74,6 +74,11 @@ public final class Histogram implements Serializable {
         return add(value, 1);
     }
 
+    /** An independent copy (same bucketing and counts). */
+    public Histogram copy() {
+        return new Histogram(integers).merge(this);
+    }
+
     /** Adds {@code other} into this one and returns this. */
     public Histogram merge(Histogram other) {
         if (other.integers != integers) {

@@ -8,6 +8,7 @@ import dev.ponder.prep.shard.ShardDataset;
 import dev.ponder.spark.ckpt.CheckpointData;
 import dev.ponder.spark.ckpt.CheckpointStore;
 import dev.ponder.spark.config.ResolvedConfig;
+import dev.ponder.spark.train.EvalCompute;
 import dev.ponder.spark.train.Evaluator;
 import dev.ponder.spark.train.TrainDriver;
 import dev.ponder.spark.train.TrainPlan;
@@ -79,6 +80,7 @@ final class EvalCommand implements Callable<Integer> {
             out.put("tokens", t.tokens());
             out.put("loss", t.loss());
             out.put("perplexity", t.perplexity());
+            out.putAll(EvalCompute.fields(t));
             out.put("unigram_entropy", UnigramEntropy.of(sc, ds, Manifest.TRAIN));
             out.put("compute", compute(t, cfg));
             console.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));

@@ -143,6 +143,29 @@ public final class RunSchema {
                 .optional("model.moe_z_loss", DOUBLE, "router z-loss coefficient (default 0)");
     }
 
+    /**
+     * The model keys of SHARCS: every dense key plus sharcs_* (core's SharcsSettings holds their
+     * defaults and validation; a test checks both list the same keys).
+     */
+    static ConfigSchema sharcs() {
+        return dense()
+                .optional("model.sharcs_widths", STRING, "comma-separated increasing width fractions ending in 1.0 "
+                        + "(default 0.25,0.5,1.0)")
+                .optional("model.sharcs_start_layer", INT, "first width-sliced layer; the router reads the output of "
+                        + "the layer before (default n_layers / 4, at least 1)")
+                .optional("model.sharcs_router_hidden", INT, "hidden width of the router MLP (default 1024)")
+                .optional("model.sharcs_router_pool", STRING, "router input: prefix (mean of the first "
+                        + "sharcs_prefix_len tokens, one width per window) or token (running mean, a width per "
+                        + "position) (default prefix)")
+                .optional("model.sharcs_prefix_len", INT, "tokens the prefix router reads; they are predicted at full "
+                        + "width (default 32)")
+                .optional("model.sharcs_history", INT, "visits of a window whose confidences label it; full width "
+                        + "only before (default 3)")
+                .optional("model.sharcs_ranges", STRING, "confidence range lo:hi per width, comma-separated in the "
+                        + "order of sharcs_widths (default 0.7:1.0,0.4:0.9,0.0:0.5)")
+                .optional("model.sharcs_router_loss", DOUBLE, "coefficient of the router's BCE loss (default 1)");
+    }
+
     /** The schema for the family named in the raw values (model.family). */
     public static ConfigSchema forRaw(Map<String, Object> raw) {
         Object family = raw.get("model.family");
@@ -160,10 +183,12 @@ public final class RunSchema {
                 return schema.addAll(moe());
             case "sut":
                 return schema.addAll(sut());
+            case "sharcs":
+                return schema.addAll(sharcs());
             default:
                 if (FAMILIES.contains(f)) {
                     throw new IllegalArgumentException("model.family " + f + " is not implemented yet "
-                            + "(implemented: dense, moeut, moe, sut)");
+                            + "(implemented: dense, moeut, moe, sut, sharcs)");
                 }
                 throw new IllegalArgumentException("config key model.family: expected one of " + FAMILIES
                         + ", found '" + f + "'");

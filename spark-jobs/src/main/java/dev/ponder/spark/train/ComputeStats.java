@@ -29,7 +29,7 @@ final class ComputeStats {
         return 2.0 * model.analyticMacsPerToken(seqLen);
     }
 
-    private static final Set<String> EVERY_TOKEN_EVERY_LAYER = Set.of("dense", "moe", "moeut");
+    private static final Set<String> EVERY_TOKEN_EVERY_LAYER = Set.of("dense", "moe", "moeut", "sharcs");
 
     /** Adds one step's {@code tokens} (and the routing the model recorded for them) to the round. */
     static void record(LanguageModel model, long tokens, int seqLen, RoundResult out) {

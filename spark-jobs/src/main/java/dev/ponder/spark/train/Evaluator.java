@@ -7,7 +7,9 @@ import dev.ponder.core.model.ModelFactory;
 import dev.ponder.prep.shard.WindowStream;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -36,6 +38,13 @@ public final class Evaluator {
         public double scalarMean(String name) {
             Double sum = scalarSums.get(name);
             return sum == null || tokens == 0 ? Double.NaN : sum / tokens;
+        }
+
+        /** Token-weighted mean of every scalar the model reported. */
+        public Map<String, Double> means() {
+            Map<String, Double> m = new LinkedHashMap<>();
+            scalarSums.forEach((k, v) -> m.put(k, tokens == 0 ? Double.NaN : v / tokens));
+            return m;
         }
 
         public double loss() {

@@ -29,6 +29,9 @@ final class PartitionTrainer {
     static RoundResult train(TrainPlan plan, RoundInput in, int partition) {
         TrainSettings s = plan.train();
         LocalTrainer trainer = plan.loadedTrainer(in.params(), in.optimizerState(), in.step());
+        if (in.history() != null) {
+            trainer.model().useSampleHistory(in.history());               // read-only: the broadcast is shared
+        }
         WindowStream stream = plan.data().stream(Manifest.TRAIN, partition, s.workers(), in.cursors().get(partition));
         int dataWindow = plan.data().manifest().window();
         int[] rows = null;
@@ -56,6 +59,7 @@ final class PartitionTrainer {
             }
         }
         out.stepSeconds = (System.nanoTime() - stepsStart) / 1e9;
+        out.visits = trainer.model().drainSampleVisits();
         trainer.saveParams(out.params);
         trainer.saveOptimizerState(out.optimizerState);
         out.replicas = 1;

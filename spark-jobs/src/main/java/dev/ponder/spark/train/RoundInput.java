@@ -1,5 +1,6 @@
 package dev.ponder.spark.train;
 
+import dev.ponder.core.width.ConfidenceHistory;
 import dev.ponder.prep.shard.Cursor;
 import java.io.Serializable;
 import java.util.List;
@@ -12,9 +13,16 @@ import java.util.List;
  * @param params averaged flat parameters
  * @param optimizerState averaged flat optimizer state
  * @param cursors data cursor of each worker (index = partition)
+ * @param history per-window training state the family keeps (SHARCS's confidence history; read
+ *     only on the executors), or null
  */
-public record RoundInput(long step, int localSteps, float[] params, float[] optimizerState, List<Cursor> cursors)
-        implements Serializable {
+public record RoundInput(long step, int localSteps, float[] params, float[] optimizerState, List<Cursor> cursors,
+                         ConfidenceHistory history) implements Serializable {
+
+    /** A round of a family without per-window state. */
+    public RoundInput(long step, int localSteps, float[] params, float[] optimizerState, List<Cursor> cursors) {
+        this(step, localSteps, params, optimizerState, cursors, null);
+    }
 
     /** Serialized as {@link Wire}: the two large arrays in bulk (see {@link BulkFloats}). */
     private Object writeReplace() {
@@ -36,6 +44,7 @@ public record RoundInput(long step, int localSteps, float[] params, float[] opti
             out.writeObject(new java.util.ArrayList<>(value.cursors));
             BulkFloats.write(out, value.params);
             BulkFloats.write(out, value.optimizerState);
+            out.writeObject(value.history == null ? null : value.history.encode());
         }
 
         @SuppressWarnings("unchecked")
@@ -43,7 +52,11 @@ public record RoundInput(long step, int localSteps, float[] params, float[] opti
             long step = in.readLong();
             int localSteps = in.readInt();
             List<Cursor> cursors = (List<Cursor>) in.readObject();
-            value = new RoundInput(step, localSteps, BulkFloats.read(in), BulkFloats.read(in), cursors);
+            float[] params = BulkFloats.read(in);
+            float[] state = BulkFloats.read(in);
+            byte[] history = (byte[]) in.readObject();
+            value = new RoundInput(step, localSteps, params, state, cursors,
+                    history == null ? null : ConfidenceHistory.decode(history));
         }
 
         private Object readResolve() {

@@ -2,6 +2,7 @@ package dev.ponder.spark.train;
 
 import dev.ponder.core.metrics.Histogram;
 import dev.ponder.core.metrics.RoutingStats;
+import dev.ponder.core.width.ConfidenceHistory;
 import dev.ponder.prep.shard.Cursor;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
@@ -31,6 +32,8 @@ public final class RoundResult implements Serializable {
     final TreeMap<String, Histogram> histograms = new TreeMap<>();
     /** Expert load per routed module and repeat, summed over the round's steps and workers. */
     RoutingStats routing = RoutingStats.EMPTY;
+    /** Per-window visits the replicas recorded (SHARCS confidences), for the driver's history; or null. */
+    ConfidenceHistory.Visits visits;
     long tokens;
     int replicas;
     /** Slowest worker's time in the local steps only, its whole task, and fetching the broadcast (seconds). */
@@ -76,6 +79,9 @@ public final class RoundResult implements Serializable {
         }
         other.histograms.forEach((name, h) -> histograms.merge(name, h, Histogram::merge));
         routing = routing.merge(other.routing);
+        if (other.visits != null) {
+            visits = visits == null ? other.visits : visits.merge(other.visits);
+        }
         tokens += other.tokens;
         replicas += other.replicas;
         stepSeconds = Math.max(stepSeconds, other.stepSeconds);

@@ -3,6 +3,7 @@ package dev.ponder.spark.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.ponder.core.params.ParamSpec;
+import dev.ponder.core.width.ConfidenceHistory;
 import dev.ponder.prep.shard.Cursor;
 import dev.ponder.spark.ckpt.CheckpointData;
 import dev.ponder.spark.ckpt.CheckpointStore;
@@ -16,7 +17,9 @@ import java.util.Map;
 /**
  * The driver's training state between rounds, and its checkpoint form. meta.json holds the step,
  * each worker's data cursor, the seed (randomness is derived from seed and step, so that is the
- * whole RNG state), the resolved configuration, provenance and the tensor index.
+ * whole RNG state), the resolved configuration, provenance and the tensor index; for families
+ * with per-window state (SHARCS) also that state ({@code sample_history}: the confidence history
+ * in its binary form, base64).
  */
 final class RunState {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -25,6 +28,8 @@ final class RunState {
     float[] params;
     float[] optimizerState;
     List<Cursor> cursors;
+    /** SHARCS: each training window's recent confidences (null for other families). */
+    ConfidenceHistory history;
 
     RunState(long step, float[] params, float[] optimizerState, List<Cursor> cursors) {
         this.step = step;
@@ -41,6 +46,9 @@ final class RunState {
             cs.add(Map.of("epoch", c.epoch(), "shard", c.shard(), "row", c.row()));
         }
         meta.put("cursors", cs);
+        if (history != null) {
+            meta.put("sample_history", java.util.Base64.getEncoder().encodeToString(history.encode()));
+        }
         meta.put("rng", Map.of("seed", config.get("seed"), "scheme", "streams derived from (seed, step, worker)"));
         meta.put("config", config);
         meta.put("provenance", provenance);
@@ -68,7 +76,12 @@ final class RunState {
             cursors.add(new Cursor(((Number) c.get("epoch")).longValue(), ((Number) c.get("shard")).intValue(),
                     ((Number) c.get("row")).intValue()));
         }
-        return new RunState(data.step(), data.params(), data.optimizerState(), cursors);
+        RunState s = new RunState(data.step(), data.params(), data.optimizerState(), cursors);
+        Object h = meta.get("sample_history");
+        if (h instanceof String b64) {
+            s.history = ConfidenceHistory.decode(java.util.Base64.getDecoder().decode(b64));
+        }
+        return s;
     }
 
     @SuppressWarnings("unchecked")

@@ -94,6 +94,9 @@ public final class TrainDriver {
             state.params = r.params;
             state.optimizerState = r.optimizerState;
             state.cursors = new ArrayList<>(r.cursors.values());
+            if (state.history != null && r.visits != null) {
+                state.history.apply(r.visits);
+            }
             tokensThisRun += r.tokens;
             loadWindow = loadWindow.merge(r.routing);
             double elapsed = (System.nanoTime() - startNanos) / 1e9;
@@ -120,7 +123,11 @@ public final class TrainDriver {
             if (crossed(before, state.step, settings.evalEvery())) {
                 sc.setJobGroup("ponder-train", "validation at step " + state.step + " of " + runDir.getName(), false);
                 Evaluator.Totals v = Evaluator.evaluate(sc, plan, state.params, Manifest.VAL, evalWindows());
-                Map<String, Object> rec = Map.of("step", state.step, "val_loss", v.loss(), "val_ppl", v.perplexity());
+                Map<String, Object> rec = new LinkedHashMap<>();
+                rec.put("step", state.step);
+                rec.put("val_loss", v.loss());
+                rec.put("val_ppl", v.perplexity());
+                v.means().forEach((name, mean) -> rec.put("val_compute/" + name, mean));
                 metrics.append(rec);
                 tb.addMetrics(rec);
                 console.printf("eval step %d: val loss %.4f ppl %.2f%n", state.step, v.loss(), v.perplexity());
@@ -170,6 +177,10 @@ public final class TrainDriver {
         m.put("val_ppl", val.perplexity());
         m.put("val_tokens", val.tokens());
         m.put("val_windows", val.windows());
+        Map<String, Object> compute = EvalCompute.fields(val);
+        if (!compute.isEmpty()) {
+            m.put("val_compute", compute);
+        }
         try {
             HadoopFiles.writeString(new Path(runDir, RunData.EVAL_FILE), new com.fasterxml.jackson.databind.ObjectMapper()
                     .writerWithDefaultPrettyPrinter().writeValueAsString(m), conf);
@@ -191,7 +202,7 @@ public final class TrainDriver {
     }
 
     private RoundResult runRound(TrainPlan plan, RunState state, int k) {
-        RoundInput in = new RoundInput(state.step, k, state.params, state.optimizerState, state.cursors);
+        RoundInput in = new RoundInput(state.step, k, state.params, state.optimizerState, state.cursors, state.history);
         long start = System.nanoTime();
         Broadcast<RoundInput> b = sc.broadcast(in); // serialized and stored as blocks on the driver here
         lastBroadcastCreateSeconds = (System.nanoTime() - start) / 1e9;
@@ -284,6 +295,9 @@ public final class TrainDriver {
                 throw new IllegalStateException("checkpoint step " + c.step() + ": expected " + reference.params().size()
                         + " parameters, found " + s.params.length);
             }
+            if (s.history == null) {
+                s.history = historyFor(modelConfig);   // a `ponder init` checkpoint, or written before any round
+            }
             console.printf("resuming %s from step %d%n", runDir, c.step());
             return s;
         }
@@ -295,7 +309,14 @@ public final class TrainDriver {
 
     private RunState freshState(LanguageModel reference, List<Cursor> cursors) {
         LocalTrainer fresh = new LocalTrainer(reference, settings.adam(), settings.schedule(), settings.gradClip());
-        return new RunState(0, reference.params().paramsToArray(), new float[fresh.optimizerStateSize()], cursors);
+        RunState s = new RunState(0, reference.params().paramsToArray(), new float[fresh.optimizerStateSize()], cursors);
+        s.history = historyFor(modelConfig);
+        return s;
+    }
+
+    /** The empty per-window state of a fresh run: SHARCS's confidence history, null for other families. */
+    static dev.ponder.core.width.ConfidenceHistory historyFor(ModelConfig c) {
+        return c.sharcs() == null ? null : new dev.ponder.core.width.ConfidenceHistory(c.sharcs().history());
     }
 
     private List<Cursor> startCursors(ShardDataset data) {

@@ -54,11 +54,12 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void moeutAndMoeModelKeysAreExactlyThoseOfCoreModelConfig() {
-        for (String family : List.of("moeut", "moe", "sut")) {
+    void familyModelKeysAreExactlyThoseOfCoreModelConfig() {
+        for (String family : List.of("moeut", "moe", "sut", "sharcs")) {
             ConfigSchema schema = switch (family) {
                 case "moeut" -> RunSchema.moeut();
                 case "sut" -> RunSchema.sut();
+                case "sharcs" -> RunSchema.sharcs();
                 default -> RunSchema.moe();
             };
             java.util.Set<String> schemaKeys = new java.util.TreeSet<>();

@@ -58,4 +58,20 @@ class ShippedModelConfigsTest {
         long moeut = dev.ponder.core.model.ModelFactory.createForLoad(model("model/moeut-tiny.yaml"), 0).params().size();
         assertEquals(1.0, (double) tiny / moeut, 0.1, "sut-tiny " + tiny + " vs moeut-tiny " + moeut + " parameters");
     }
+
+    @Test
+    void sharcsTinyIsItsDenseControlPlusWidthRouting() throws Exception {
+        ResolvedConfig sharcs = load("model/sharcs-tiny.yaml");
+        ResolvedConfig dense = load("model/dense-tiny.yaml");
+        ModelConfig s = ModelConfig.fromMap(sharcs.section("model"));
+        ModelConfig d = ModelConfig.fromMap(dense.section("model"));
+        assertEquals(d, s.toBuilder().family("dense").sharcs(null).build(), "same dense keys");
+        assertEquals(dense.section("train"), sharcs.section("train"), "same recipe");
+        assertEquals(dense.getString("data.path"), sharcs.getString("data.path"));
+        assertEquals(java.util.List.of(0.25, 0.5, 1.0), s.sharcs().widths());
+        assertEquals(2, s.sharcs().startLayer());
+        long ps = dev.ponder.core.model.ModelFactory.createForLoad(s, 0).params().size();
+        long pd = dev.ponder.core.model.ModelFactory.createForLoad(d, 0).params().size();
+        assertEquals(71_555, ps - pd, "router 256x256 + 256x3 with biases, narrow LayerNorms");
+    }
 }

@@ -3,6 +3,7 @@ package dev.ponder.spark.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.ponder.core.width.ConfidenceHistory;
 import dev.ponder.prep.shard.Cursor;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -51,7 +52,29 @@ class RoundSerializationTest {
             assertEquals(in.cursors(), back.cursors());
             assertArrayEquals(in.params(), back.params(), 0f);
             assertArrayEquals(in.optimizerState(), back.optimizerState(), 0f);
+            assertEquals(null, back.history());
         }
+    }
+
+    @Test
+    void roundInputCarriesTheConfidenceHistoryAndResultsTheirVisits() throws Exception {
+        ConfidenceHistory h = new ConfidenceHistory(3);
+        ConfidenceHistory.Visits v = new ConfidenceHistory.Visits();
+        v.add(-5L, 0.25);
+        v.add(Long.MAX_VALUE, 0.75);
+        v.add(-5L, 0.5);
+        h.apply(v);
+        RoundInput back = roundTrip(new RoundInput(1, 1, floats(3, 1), floats(6, 2), List.of(Cursor.START), h));
+        assertEquals(2, back.history().size());
+        assertArrayEquals(new float[] {0.25f, 0.5f}, back.history().get(-5L).recent(), 0f);
+        RoundResult r = new RoundResult(floats(3, 1), floats(6, 2), 1);
+        r.visits = v;
+        RoundResult other = new RoundResult(floats(3, 1), floats(6, 2), 1);
+        other.visits = new ConfidenceHistory.Visits();
+        other.visits.add(9L, 0.125);
+        RoundResult merged = roundTrip(r).merge(roundTrip(other));
+        assertEquals(3, merged.visits.windows());
+        assertArrayEquals(new float[] {0.125f}, merged.visits.of(9L), 0f);
     }
 
     @Test
