@@ -23,8 +23,10 @@ import java.util.Set;
  * <p>Family keys: moeut accepts family, vocab_size, d_model, n_layers, n_heads, d_head,
  * context_length plus {@link MoeutSettings#KEYS} (the other dense keys take MoEUT's fixed values:
  * RoPE on half of each head, LM head bias, no tied embeddings); moe accepts the dense keys except
- * d_ff and bias plus {@link MoeSettings#KEYS}. {@link #keysFor(String)} lists them.
- * {@link #moeut()} / {@link #moe()} are null unless the family is moeut / moe.
+ * d_ff and bias plus {@link MoeSettings#KEYS}; mod accepts {@link ModSettings#KEYS} plus the keys of
+ * the family its mod_block names (dense, moe or moeut). {@link #keysFor(String, String)} lists them.
+ * {@link #moeut()} / {@link #moe()} are null unless the family (or mod's wrapped block) is moeut /
+ * moe; {@link #mod()} is null unless the family is mod.
  */
 public record ModelConfig(
         String family,
@@ -42,7 +44,8 @@ public record ModelConfig(
         boolean bias,
         boolean headBias,
         MoeutSettings moeut,
-        MoeSettings moe) {
+        MoeSettings moe,
+        ModSettings mod) {
 
     /** Families a config may name; {@link ModelFactory} says which are implemented. */
     public static final List<String> FAMILIES = List.of("dense", "moe", "moeut", "sut", "sharcs", "mod");
@@ -57,7 +60,7 @@ public record ModelConfig(
     public ModelConfig {
         validate(family, vocabSize, dModel, nLayers, nHeads, dHead, dFf, activation, ropeBase, ropeFraction,
                 contextLength);
-        validateFamilySettings(family, nLayers, moeut, moe);
+        validateFamilySettings(family, nLayers, moeut, moe, mod);
     }
 
     /** A config without family-specific settings (dense, and families not using any). */
@@ -65,12 +68,30 @@ public record ModelConfig(
                        Activation activation, double ropeBase, double ropeFraction, int contextLength,
                        boolean tieEmbeddings, boolean bias, boolean headBias) {
         this(family, vocabSize, dModel, nLayers, nHeads, dHead, dFf, activation, ropeBase, ropeFraction,
-                contextLength, tieEmbeddings, bias, headBias, null, null);
+                contextLength, tieEmbeddings, bias, headBias, null, null, null);
     }
 
-    /** The keys a config of {@code family} accepts ({@link #KEYS} for dense and families without own keys). */
+    /** The block kind the model is built of: the family, or for mod the block it routes around. */
+    public String blockKind() {
+        return mod != null ? mod.block() : family;
+    }
+
+    /**
+     * The keys a config of {@code family} accepts ({@link #KEYS} for dense and families without own
+     * keys; for mod, those of MoD around dense blocks).
+     */
     public static List<String> keysFor(String family) {
+        return keysFor(family, "dense");
+    }
+
+    /** The keys of {@code family}; for mod, around blocks of kind {@code modBlock} (dense, moe or moeut). */
+    public static List<String> keysFor(String family, String modBlock) {
         List<String> keys = new java.util.ArrayList<>();
+        if (family.equals("mod")) {
+            keys.addAll(keysFor(modBlock, "dense"));
+            keys.addAll(ModSettings.KEYS);
+            return List.copyOf(keys);
+        }
         switch (family) {
             case "moeut" -> {
                 keys.addAll(MoeutSettings.SHARED_KEYS);
@@ -100,18 +121,20 @@ public record ModelConfig(
         return new Builder().family(family).vocabSize(vocabSize).dModel(dModel).nLayers(nLayers).nHeads(nHeads)
                 .dHead(dHead).dFf(dFf).activation(activation).ropeBase(ropeBase).ropeFraction(ropeFraction)
                 .contextLength(contextLength).tieEmbeddings(tieEmbeddings).bias(bias).headBias(headBias)
-                .moeut(moeut).moe(moe);
+                .moeut(moeut).moe(moe).mod(mod);
     }
 
     /** Parses the {@code model.*} map (values: numbers, booleans or strings). Unknown keys are errors. */
     public static ModelConfig fromMap(Map<String, ?> m) {
         Object fam = m.get("family");
-        boolean ownKeys = "moeut".equals(fam) || "moe".equals(fam);
-        List<String> keys = ownKeys ? keysFor((String) fam) : KEYS;
+        boolean ownKeys = "moeut".equals(fam) || "moe".equals(fam) || "mod".equals(fam);
+        String kind = "mod".equals(fam) ? ModSettings.blockOf(m) : String.valueOf(fam);  // the blocks' family
+        List<String> keys = ownKeys ? keysFor((String) fam, kind) : KEYS;
         for (String k : m.keySet()) {
             if (!keys.contains(k)) {
                 throw new IllegalArgumentException("model." + k + ": unknown key"
-                        + (ownKeys ? " for family " + fam : "") + "; expected one of " + keys);
+                        + (ownKeys ? " for family " + fam + ("mod".equals(fam) ? " with mod_block " + kind : "") : "")
+                        + "; expected one of " + keys);
             }
         }
         for (String k : REQUIRED) {
@@ -140,8 +163,9 @@ public record ModelConfig(
         if (m.containsKey("tie_embeddings")) b.tieEmbeddings(ConfigValues.bool(m, "tie_embeddings"));
         if (m.containsKey("bias")) b.bias(ConfigValues.bool(m, "bias"));
         if (m.containsKey("head_bias")) b.headBias(ConfigValues.bool(m, "head_bias"));
-        if ("moeut".equals(fam)) b.moeut(MoeutSettings.fromMap(m));
-        if ("moe".equals(fam)) b.moe(MoeSettings.fromMap(m));
+        if ("moeut".equals(kind)) b.moeut(MoeutSettings.fromMap(m));
+        if ("moe".equals(kind)) b.moe(MoeSettings.fromMap(m));
+        if ("mod".equals(fam)) b.mod(ModSettings.fromMap(m));
         return b.build();
     }
 
@@ -168,7 +192,10 @@ public record ModelConfig(
         if (moe != null) {
             moe.putInto(m);
         }
-        m.keySet().retainAll(keysFor(family));
+        if (mod != null) {
+            mod.putInto(m);
+        }
+        m.keySet().retainAll(keysFor(family, blockKind()));
         return m;
     }
 
@@ -196,19 +223,30 @@ public record ModelConfig(
         }
     }
 
-    private static void validateFamilySettings(String family, int nLayers, MoeutSettings moeut, MoeSettings moe) {
-        if (family.equals("moeut") != (moeut != null)) {
-            throw new IllegalArgumentException(moeut == null
-                    ? "model.family moeut: expected MoEUT settings (ff_n_experts, att_n_experts, ...), found none"
-                    : "model.family " + family + ": MoEUT settings (ff_n_experts, ...) apply only to family moeut");
+    private static void validateFamilySettings(String family, int nLayers, MoeutSettings moeut, MoeSettings moe,
+                                               ModSettings mod) {
+        if (family.equals("mod") != (mod != null)) {
+            throw new IllegalArgumentException(mod == null
+                    ? "model.family mod: expected MoD settings (mod_capacity, mod_block, ...), found none"
+                    : "model.family " + family + ": MoD settings (mod_capacity, ...) apply only to family mod");
         }
-        if (family.equals("moe") != (moe != null)) {
+        String kind = mod != null ? mod.block() : family;
+        String where = mod != null ? "model.family mod with mod_block " + kind : "model.family " + family;
+        if (kind.equals("moeut") != (moeut != null)) {
+            throw new IllegalArgumentException(moeut == null
+                    ? where + ": expected MoEUT settings (ff_n_experts, att_n_experts, ...), found none"
+                    : where + ": MoEUT settings (ff_n_experts, ...) apply only to moeut blocks");
+        }
+        if (kind.equals("moe") != (moe != null)) {
             throw new IllegalArgumentException(moe == null
-                    ? "model.family moe: expected MoE settings (moe_n_experts, moe_expert_size, ...), found none"
-                    : "model.family " + family + ": MoE settings (moe_n_experts, ...) apply only to family moe");
+                    ? where + ": expected MoE settings (moe_n_experts, moe_expert_size, ...), found none"
+                    : where + ": MoE settings (moe_n_experts, ...) apply only to moe blocks");
         }
         if (moeut != null) {
             moeut.validateWith(nLayers);
+        }
+        if (mod != null) {
+            mod.validateWith(nLayers);
         }
     }
 
@@ -236,6 +274,7 @@ public record ModelConfig(
         private boolean headBias;
         private MoeutSettings moeut;
         private MoeSettings moe;
+        private ModSettings mod;
 
         public Builder family(String v) { family = v; return this; }
         public Builder vocabSize(int v) { vocabSize = v; return this; }
@@ -255,21 +294,23 @@ public record ModelConfig(
         public Builder headBias(boolean v) { headBias = v; return this; }
         public Builder moeut(MoeutSettings v) { moeut = v; return this; }
         public Builder moe(MoeSettings v) { moe = v; return this; }
+        public Builder mod(ModSettings v) { mod = v; return this; }
 
         public ModelConfig build() {
             int dh = dHead == 0 && nHeads > 0 ? dModel / nHeads : dHead;
             int ff = dFf == 0 ? 4 * dModel : dFf;
-            if ("moeut".equals(family)) {
+            String kind = "mod".equals(family) && mod != null ? mod.block() : family;   // what the blocks are
+            if ("moeut".equals(kind)) {
                 // keys moeut does not accept take the reference's fixed values, so toMap/fromMap round-trip
                 return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, dh, 4 * dModel, Activation.RELU,
-                        10000.0, 0.5, contextLength, false, false, true, moeut, moe);
+                        10000.0, 0.5, contextLength, false, false, true, moeut, moe, mod);
             }
-            if ("moe".equals(family)) {
+            if ("moe".equals(kind)) {
                 ff = 4 * dModel;   // unused: the experts' width is moe_expert_size
             }
             return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, dh, ff, activation, ropeBase,
-                    ropeFraction, contextLength, tieEmbeddings, "moe".equals(family) ? false : bias, headBias,
-                    moeut, moe);
+                    ropeFraction, contextLength, tieEmbeddings, "moe".equals(kind) ? false : bias, headBias,
+                    moeut, moe, mod);
         }
     }
 }

@@ -29,8 +29,9 @@ public final class ModelFactory {
             case "dense" -> new DenseLm(config, seed, dtype);
             case "moeut" -> new MoeutLm(config, seed, dtype);
             case "moe" -> new MoeLm(config, seed, dtype);
+            case "mod" -> new ModLm(config, seed, dtype);
             default -> throw new UnsupportedOperationException("model.family '" + config.family()
-                    + "' is not implemented yet (implemented: dense, moeut, moe)");
+                    + "' is not implemented yet (implemented: dense, moeut, moe, mod)");
         };
     }
 }

@@ -9,7 +9,6 @@ import dev.ponder.core.nn.Rope;
 import dev.ponder.core.params.Init;
 import dev.ponder.core.params.ParamRegistry;
 import dev.ponder.core.params.ParamStore;
-import dev.ponder.core.routing.Routing;
 import dev.ponder.core.tensor.StepWorkspace;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -77,8 +76,7 @@ public final class MoeLm implements LanguageModel {
             saved.add(s);
             aux += s.ffn().auxLoss();
             macs += MoeBlock.executedMacs(config, s, batch * t, t);
-            Routing r = s.ffn().routing();
-            routing = routing.merge(RoutingStats.of("layers." + i + ".ffn", 0, r.counts(), r.routedPerRow(), 1));
+            routing = routing.merge(blocks.get(i).routingStats(s, "layers." + i, 0));
         }
         return new Pass(saved, aux, macs);
     }

@@ -19,6 +19,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * "{name}.o.weight" is [d, H*dh]. Optional biases likewise. Steps:
  * qkv = x Wqkv^T; split heads with one permute copy; RoPE on q and k; the batched attention core;
  * merge heads with one permute copy; out = merged Wo^T.
+ *
+ * <p>Explicit positions (Mixture-of-Depths: attention among a sequence's selected tokens only): the
+ * B "sequences" are then subsequences whose rows keep their original positions for RoPE; the causal
+ * mask is by row order, so each subsequence's rows must be in increasing position order.
  */
 public final class CausalAttention {
     private final String name;
@@ -48,24 +52,38 @@ public final class CausalAttention {
     }
 
     /** Everything backward needs; the arrays belong to the step. */
-    public record Saved(Linear.Saved qkv, CausalSoftmaxAttention.Saved core, Linear.Saved out, int batch, int seqLen) {}
+    public record Saved(Linear.Saved qkv, CausalSoftmaxAttention.Saved core, Linear.Saved out, int batch, int seqLen,
+                        Rope.Rotation rotation) {}
 
-    /** x [B*T, d] -> [B*T, d]. */
+    /** x [B*T, d] -> [B*T, d], positions 0..T-1. */
     public Fwd<Saved> forward(INDArray x, int b, int t) {
+        return forward(x, b, t, null);
+    }
+
+    /**
+     * x [B*T, d] -> [B*T, d]; {@code positions} [B*T] is each row's position in its original
+     * sequence (null: 0..T-1).
+     */
+    public Fwd<Saved> forward(INDArray x, int b, int t, int[] positions) {
         Shapes.require(x, name + " input", (long) b * t, dim);
         Fwd<Linear.Saved> proj = qkv.forward(x);                       // [B*T, d] x [d, 3*H*dh] -> [B*T, 3*H*dh]
         INDArray split = Nd4j.createUninitialized(x.dataType(), 3, b, heads, t, headDim);
         Ops.permuteInto(proj.out().reshape(b, t, 3, heads, headDim), split, 2, 0, 3, 1, 4); // -> [3, B, H, T, dh]
         // [2, B, H, T, dh] view -> [2*B*H, T, dh]
         INDArray qk = split.get(NDArrayIndex.interval(0, 2)).reshape(2L * b * heads, t, headDim);
-        rope.forwardInPlace(qk);                                       // q and k together: [2*B*H, T, dh]
+        Rope.Rotation rot = positions == null ? null : rope.rotation(positions, b, heads, t, x.dataType());
+        if (positions == null) {
+            rope.forwardInPlace(qk);                                   // q and k together: [2*B*H, T, dh]
+        } else {
+            rope.forwardInPlace(qk, rot);
+        }
         INDArray byHead = split.reshape(3, (long) b * heads, t, headDim);  // [3, B, H, T, dh] -> [3, B*H, T, dh]
         Fwd<CausalSoftmaxAttention.Saved> att = core.forward(
                 byHead.slice(0), byHead.slice(1), byHead.slice(2), 1.0 / Math.sqrt(headDim)); // -> [B*H, T, dh]
         INDArray merged = Nd4j.createUninitialized(x.dataType(), b, t, heads, headDim);
         Ops.permuteInto(att.out().reshape(b, heads, t, headDim), merged, 0, 2, 1, 3); // -> [B, T, H, dh]
         Fwd<Linear.Saved> o = out.forward(merged.reshape((long) b * t, (long) heads * headDim)); // -> [B*T, d]
-        return new Fwd<>(o.out(), new Saved(proj.saved(), att.saved(), o.saved(), b, t));
+        return new Fwd<>(o.out(), new Saved(proj.saved(), att.saved(), o.saved(), b, t, rot));
     }
 
     /** dy [B*T, d] -> dx [B*T, d]; accumulates all projection gradients. */
@@ -78,8 +96,12 @@ public final class CausalAttention {
         INDArray dSplit = Nd4j.createUninitialized(dy.dataType(), 3, (long) b * heads, t, headDim);
         core.backward(s.core(), dO.reshape((long) b * heads, t, headDim),   // [B, H, T, dh] -> [B*H, T, dh]
                 dSplit.slice(0), dSplit.slice(1), dSplit.slice(2));
-        // dq, dk: [2*B*H, T, dh]
-        rope.backwardInPlace(dSplit.get(NDArrayIndex.interval(0, 2)).reshape(2L * b * heads, t, headDim));
+        INDArray dQk = dSplit.get(NDArrayIndex.interval(0, 2)).reshape(2L * b * heads, t, headDim); // dq, dk
+        if (s.rotation() == null) {
+            rope.backwardInPlace(dQk);
+        } else {
+            rope.backwardInPlace(dQk, s.rotation());
+        }
         INDArray dProj = Nd4j.createUninitialized(dy.dataType(), b, t, 3, heads, headDim);
         Ops.permuteInto(dSplit.reshape(3, b, heads, t, headDim), dProj, 1, 3, 0, 2, 4); // -> [B, T, 3, H, dh]
         // [B, T, 3, H, dh] -> [B*T, 3*H*dh]

@@ -83,7 +83,7 @@ class ModelConfigTest {
         ModelConfig dense = ModelConfig.builder().vocabSize(11).dModel(8).nLayers(1).nHeads(2).build();
         assertEquals(DenseLm.class, ModelFactory.create(dense, 1).getClass());
         ModelConfig sut = dense.toBuilder().family("sut").build();
-        assertEquals("model.family 'sut' is not implemented yet (implemented: dense, moeut, moe)",
+        assertEquals("model.family 'sut' is not implemented yet (implemented: dense, moeut, moe, mod)",
                 assertThrows(UnsupportedOperationException.class, () -> ModelFactory.create(sut, 1)).getMessage());
     }
 }
