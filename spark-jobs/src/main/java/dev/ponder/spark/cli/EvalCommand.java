@@ -80,6 +80,14 @@ final class EvalCommand implements Callable<Integer> {
             out.put("loss", t.loss());
             out.put("perplexity", t.perplexity());
             out.put("unigram_entropy", UnigramEntropy.of(sc, ds, Manifest.TRAIN));
+            if (!t.scalarSums().isEmpty()) {
+                out.put("compute", t.scalarMeans());       // token-weighted means of the family's scalars
+            }
+            if (!t.histograms().isEmpty()) {
+                Map<String, Object> hs = new LinkedHashMap<>();
+                t.histograms().forEach((name, h) -> hs.put(name, h.toValue().toMap()));
+                out.put("histograms", hs);
+            }
             console.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
         }
         return 0;

@@ -1,21 +1,49 @@
 package dev.ponder.spark.train;
 
+import dev.ponder.core.metrics.Histogram;
 import dev.ponder.core.model.EvalStats;
 import dev.ponder.core.model.LanguageModel;
 import dev.ponder.core.model.ModelFactory;
 import dev.ponder.prep.shard.WindowStream;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 
 /** Validation loss over a split, computed by the workers on their slices and summed. */
 public final class Evaluator {
-    /** Summed cross-entropy (nats) and predicted tokens. */
-    public record Totals(double ceSum, long tokens, long windows) implements Serializable {
+    /**
+     * Summed cross-entropy (nats) and predicted tokens; the family's named scalars as token-weighted
+     * sums (MoD: predictor accuracy, share of tokens routed, ...) and the per-token compute
+     * histograms its forward passes filled (MoD: blocks, flops). All merge by addition.
+     */
+    public record Totals(double ceSum, long tokens, long windows, Map<String, Double> scalarSums,
+                         Map<String, Histogram> histograms) implements Serializable {
+        public Totals(double ceSum, long tokens, long windows) {
+            this(ceSum, tokens, windows, Map.of(), Map.of());
+        }
+
         Totals plus(Totals o) {
-            return new Totals(ceSum + o.ceSum, tokens + o.tokens, windows + o.windows);
+            Map<String, Double> s = new LinkedHashMap<>(scalarSums);
+            o.scalarSums.forEach((k, v) -> s.merge(k, v, Double::sum));
+            Map<String, Histogram> h = new LinkedHashMap<>();
+            histograms.forEach((k, v) -> h.put(k, copy(v)));
+            o.histograms.forEach((k, v) -> h.merge(k, copy(v), Histogram::merge));
+            return new Totals(ceSum + o.ceSum, tokens + o.tokens, windows + o.windows, s, h);
+        }
+
+        /** Token-weighted means of the scalars. */
+        public Map<String, Double> scalarMeans() {
+            Map<String, Double> m = new LinkedHashMap<>();
+            scalarSums.forEach((k, v) -> m.put(k, v / tokens));
+            return m;
+        }
+
+        private static Histogram copy(Histogram h) {
+            return (h.isIntegers() ? Histogram.integers() : Histogram.exponential()).merge(h);
         }
 
         public double loss() {
@@ -72,7 +100,9 @@ public final class Evaluator {
             rows = stream.nextBatch(b, rows);
             int[] tokens = PartitionTrainer.crop(rows, b, dataWindow, window, b == batch ? cropped : new int[b * window]);
             EvalStats e = model.evaluate(tokens, b, window);
-            total = total.plus(new Totals(e.ceSum(), e.tokens(), b));
+            Map<String, Double> sums = new LinkedHashMap<>();
+            e.scalars().forEach((k, v) -> sums.put(k, v * e.tokens()));
+            total = total.plus(new Totals(e.ceSum(), e.tokens(), b, sums, model.drainComputeHistograms()));
         }
         return total;
     }

@@ -40,4 +40,21 @@ class ShippedModelConfigsTest {
         assertEquals(64, bench.moeut().ffNExperts());
         assertEquals(256, load("bench/moeut-tiny.yaml").getInt("train.seq_len"));
     }
+
+    /** mod-tiny is its dense control with every other block routed: same trunk, data and training. */
+    @Test
+    void modTinyIsItsDenseControlWithRoutedBlocks() throws Exception {
+        ResolvedConfig mod = load("model/mod-tiny.yaml");
+        ResolvedConfig dense = load("model/dense-tiny.yaml");
+        ModelConfig m = ModelConfig.fromMap(mod.section("model"));
+        ModelConfig d = ModelConfig.fromMap(dense.section("model"));
+        assertEquals(d, m.toBuilder().family("dense").mod(null).build(), "same trunk");
+        assertEquals(dense.section("train"), mod.section("train"));
+        assertEquals(dense.getString("data.path"), mod.getString("data.path"));
+        assertEquals(0.125, m.mod().capacity(), 0);
+        assertEquals(2, m.mod().every());
+        int t = mod.getInt("train.seq_len");
+        assertEquals(7.3, Math.round(FlopCount.denseMacsPerToken(d, t) / 1e5) / 10.0, 0);
+        assertEquals(4.1, Math.round(FlopCount.modMacsPerToken(m, t) / 1e5) / 10.0, 0);
+    }
 }
