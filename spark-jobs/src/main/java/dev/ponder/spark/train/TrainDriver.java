@@ -120,7 +120,12 @@ public final class TrainDriver {
             if (crossed(before, state.step, settings.evalEvery())) {
                 sc.setJobGroup("ponder-train", "validation at step " + state.step + " of " + runDir.getName(), false);
                 Evaluator.Totals v = Evaluator.evaluate(sc, plan, state.params, Manifest.VAL, evalWindows());
-                Map<String, Object> rec = Map.of("step", state.step, "val_loss", v.loss(), "val_ppl", v.perplexity());
+                Map<String, Object> rec = new LinkedHashMap<>();
+                rec.put("step", state.step);
+                rec.put("val_loss", v.loss());
+                rec.put("val_ppl", v.perplexity());
+                // the family's evaluation scalars (MoD: the causal predictor's accuracy, share routed)
+                v.scalarMeans().forEach((name, mean) -> rec.put("val_compute/" + name, mean));
                 metrics.append(rec);
                 tb.addMetrics(rec);
                 console.printf("eval step %d: val loss %.4f ppl %.2f%n", state.step, v.loss(), v.perplexity());
@@ -170,6 +175,7 @@ public final class TrainDriver {
         m.put("val_ppl", val.perplexity());
         m.put("val_tokens", val.tokens());
         m.put("val_windows", val.windows());
+        val.scalarMeans().forEach((name, mean) -> m.put("val_compute/" + name, mean));
         try {
             HadoopFiles.writeString(new Path(runDir, RunData.EVAL_FILE), new com.fasterxml.jackson.databind.ObjectMapper()
                     .writerWithDefaultPrettyPrinter().writeValueAsString(m), conf);

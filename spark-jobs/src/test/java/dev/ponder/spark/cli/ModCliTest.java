@@ -29,13 +29,18 @@ class ModCliTest {
         assertEquals(0, prep.code(), prep.err());
         Path config = tmp.resolve("mod.yaml");
         Files.writeString(config, String.join("\n", "data: {path: '" + data + "'}",
-                "train: {steps: 2, batch_size: 2, seq_len: 32, workers: 1, local_steps: 1, checkpoint_every: 2}",
+                "train: {steps: 2, batch_size: 2, seq_len: 32, workers: 1, local_steps: 1, checkpoint_every: 2, "
+                        + "eval_every: 2, eval_batches: 2}",
                 MODEL, ""));
         String run = tmp.resolve("run").toString();
         PonderCliTest.Result train = CliEndToEndTest.ponder("train", "--config", config.toString(), "--run-dir", run);
         assertEquals(0, train.code(), train.err());
         List<String> metrics = Files.readAllLines(tmp.resolve("run/metrics.jsonl"));
-        JsonNode last = new ObjectMapper().readTree(metrics.get(metrics.size() - 1));
+        JsonNode last = null;                                              // the last training record
+        for (String line : metrics) {
+            JsonNode r = new ObjectMapper().readTree(line);
+            last = r.has("loss") ? r : last;
+        }
         for (String key : new String[] {"compute/mod_predictor_accuracy", "compute/mod_router_mean",
                 "compute/mod_predictor_loss", "compute/mod_selected_fraction"}) {
             assertTrue(last.has(key), key + " in " + last);
@@ -45,6 +50,11 @@ class ModCliTest {
         assertEquals(1 + 0.25, blocks.get("sum").asDouble() / blocks.get("num").asDouble(), 1e-9,
                 "one full block and one routed at capacity 1/4");
         assertTrue(last.get("histograms").has("flops"), last.toString());
+
+        JsonNode evalJson = new ObjectMapper().readTree(Files.readString(tmp.resolve("run/eval.json")));
+        assertTrue(evalJson.has("val_compute/mod_predictor_accuracy"), evalJson.toString());
+        assertTrue(metrics.stream().anyMatch(l -> l.contains("\"val_compute/mod_selected_fraction\"")),
+                "periodic validation logs the predictor's routing");
 
         PonderCliTest.Result eval = CliEndToEndTest.ponder("eval", "--checkpoint", run, "--data", data);
         assertEquals(0, eval.code(), eval.err());
