@@ -4,5 +4,10 @@
  * interface every family implements, {@link dev.ponder.core.model.ModelFactory}, the analytic
  * {@link dev.ponder.core.model.FlopCount}, and the dense pre-LN baseline
  * ({@link dev.ponder.core.model.DenseLm}, MODELS.md section 0).
+ *
+ * <p>Blocks implement {@link dev.ponder.core.model.ResidualBlock} (a residual update of B
+ * subsequences of token rows at explicit positions), which is what Mixture-of-Depths
+ * ({@link dev.ponder.core.model.ModLm}, {@link dev.ponder.core.model.ModBlock}, MODELS.md section 4)
+ * routes around: dense, MoE and MoEUT blocks alike, chosen by model.mod_block.
  */
 package dev.ponder.core.model;
