@@ -48,6 +48,10 @@ final class BenchCapacity implements Callable<Integer> {
     @Option(names = "--skip-wrapped", description = "leave out the wrapped family without MoD (the dense control)")
     boolean skipWrapped;
 
+    @Option(names = "--require", defaultValue = "0", description = "exit 1 when min_efficiency is below this "
+            + "(e.g. 0.8; default ${DEFAULT-VALUE}: never)")
+    double require;
+
     @Option(names = "--set", description = "override KEY=VALUE (repeatable)")
     List<String> overrides = new ArrayList<>();
 
@@ -95,6 +99,6 @@ final class BenchCapacity implements Callable<Integer> {
                     reduction, speedup, speedup / reduction);
         }
         out.printf(Locale.ROOT, "min_efficiency=%.3f%n", minEfficiency);
-        return 0;
+        return minEfficiency < require ? 1 : 0;
     }
 }

@@ -73,9 +73,13 @@ class ModCliTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("capacity=0.25 ") && r.out().contains("capacity=0.5 ")
                 && r.out().contains("capacity=1.0 "), r.out());
-        assertTrue(r.out().contains("dense "), "the wrapped control's row: " + r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("dense ")), "the wrapped control's row: " + r.out());
         String lastLine = r.out().strip().lines().reduce((a, b) -> b).orElse("");
         assertTrue(lastLine.matches("min_efficiency=\\d+\\.\\d{3}"), lastLine);
+        PonderCliTest.Result strict = PonderCliTest.run("bench", "capacity", "--config", config.toString(), "--capacity",
+                "0.5", "--rounds", "1", "--warmup", "0", "--skip-wrapped", "--require", "1000");
+        assertEquals(1, strict.code(), "an unmet --require fails: " + strict.out());
+        assertTrue(strict.out().lines().noneMatch(l -> l.startsWith("dense ")), strict.out());
         PonderCliTest.Result bad = PonderCliTest.run("bench", "capacity", "--config", config.toString(), "--set",
                 "model.family=dense");
         assertEquals(2, bad.code(), bad.out() + bad.err());

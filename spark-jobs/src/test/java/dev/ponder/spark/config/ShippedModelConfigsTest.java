@@ -57,4 +57,15 @@ class ShippedModelConfigsTest {
         assertEquals(7.3, Math.round(FlopCount.denseMacsPerToken(d, t) / 1e5) / 10.0, 0);
         assertEquals(4.1, Math.round(FlopCount.modMacsPerToken(m, t) / 1e5) / 10.0, 0);
     }
+
+    /** MoD around MoEUT is a config: mod-moeut-tiny is moeut-tiny with every other application routed. */
+    @Test
+    void modMoeutTinyIsMoeutTinyWithRoutedApplications() throws Exception {
+        ResolvedConfig mod = load("model/mod-moeut-tiny.yaml");
+        ResolvedConfig moeut = load("model/moeut-tiny.yaml");
+        ModelConfig m = ModelConfig.fromMap(mod.section("model"));
+        assertEquals(ModelConfig.fromMap(moeut.section("model")), m.toBuilder().family("moeut").mod(null).build());
+        assertEquals(moeut.section("train"), mod.section("train"));
+        assertEquals("moeut", m.blockKind());
+    }
 }
