@@ -113,6 +113,11 @@ public final class Histogram implements Serializable {
         return num;
     }
 
+    /** Whether this histogram has one bucket per integer ({@link #integers()}). */
+    public boolean isIntegers() {
+        return integers;
+    }
+
     public double mean() {
         return num == 0 ? Double.NaN : sum / num;
     }

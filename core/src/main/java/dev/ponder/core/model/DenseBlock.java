@@ -11,6 +11,7 @@ import dev.ponder.core.width.Width;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import dev.ponder.core.tensor.Rng;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -22,7 +23,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * weights and its own LayerNorm pair per width ("{name}.ln1_w0p25", ...; full width keeps ln1/ln2,
  * so a block at full width is exactly the dense block).
  */
-final class DenseBlock {
+final class DenseBlock implements ResidualBlock {
     private final LayerNorm ln1;
     private final CausalAttention attn;
     private final LayerNorm ln2;
@@ -33,6 +34,7 @@ final class DenseBlock {
     DenseBlock(ParamRegistry reg, String name, ModelConfig c, Rope rope) {
         this(reg, name, c, rope, List.of());
     }
+    private final ModelConfig config;
 
     /**
      * Init (MoEUT's scheme, so the dense control matches the family it controls): with
@@ -42,6 +44,7 @@ final class DenseBlock {
     DenseBlock(ParamRegistry reg, String name, ModelConfig c, Rope rope, List<Width> widths) {
         double s = Math.sqrt(2.0 / c.nLayers());
         int hd = c.nHeads() * c.dHead();
+        this.config = c;
         this.ln1 = new LayerNorm(reg, name + ".ln1", c.dModel());
         this.attn = new CausalAttention(reg, name + ".attn", c.dModel(), c.nHeads(), c.dHead(), rope, c.bias(),
                 Init.normal(s / Math.sqrt(c.dModel())), Init.normal(s / Math.sqrt(hd)));
@@ -57,18 +60,29 @@ final class DenseBlock {
         }
     }
 
-    record Saved(LayerNorm.Saved ln1, CausalAttention.Saved attn, LayerNorm.Saved ln2, Ffn.Saved ffn, Width width) {}
+    record Saved(LayerNorm.Saved ln1, CausalAttention.Saved attn, LayerNorm.Saved ln2, Ffn.Saved ffn, Width width)
+            implements ResidualBlock.Saved {}
 
     /** x [B*T, d] is updated in place. */
     Saved forwardInPlace(INDArray x, int b, int t) {
-        return forwardInPlace(x, b, t, null);
+        return forwardInPlace(x, b, t, null, null);
+    }
+
+    @Override
+    public Saved forwardInPlace(INDArray x, int b, int t, int[] positions, boolean training, Rng rng) {
+        return forwardInPlace(x, b, t, null, positions);
     }
 
     /** x [B*T, dW] (the leading dW channels at width w; null = full width) is updated in place. */
     Saved forwardInPlace(INDArray x, int b, int t, Width w) {
+        return forwardInPlace(x, b, t, w, null);
+    }
+
+    /** At width w (null = full) and explicit positions (null = 0..T-1). */
+    private Saved forwardInPlace(INDArray x, int b, int t, Width w, int[] positions) {
         LayerNorm[] norms = norms(w);
         Fwd<LayerNorm.Saved> n1 = norms[0].forward(x);
-        Fwd<CausalAttention.Saved> a = w == null ? attn.forward(n1.out(), b, t) : attn.forward(n1.out(), b, t, w.heads());
+        Fwd<CausalAttention.Saved> a = attn.forward(n1.out(), b, t, w == null ? attn.heads() : w.heads(), positions);
         x.addi(a.out());
         Fwd<LayerNorm.Saved> n2 = norms[1].forward(x);
         Fwd<Ffn.Saved> f = w == null ? ffn.forward(n2.out()) : ffn.forward(n2.out(), w.dFf());
@@ -94,5 +108,21 @@ final class DenseBlock {
                     + " (built for widths " + narrowNorms.keySet() + " and full)");
         }
         return n;
+    }
+
+    @Override
+    public INDArray backwardInPlace(ResidualBlock.Saved s, INDArray dx, RouterLogitGrads extra) {
+        return backwardInPlace((Saved) s, dx);
+    }
+
+    @Override
+    public long macsPerToken(int len) {
+        return FlopCount.denseLayerMacsPerToken(config, len);
+    }
+
+    /** Every matmul is dense: the analytic count is what ran. */
+    @Override
+    public long executedMacs(ResidualBlock.Saved s, int rows, int len) {
+        return rows * macsPerToken(len);
     }
 }

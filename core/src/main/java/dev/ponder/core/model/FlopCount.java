@@ -142,6 +142,44 @@ public final class FlopCount {
         return c.nLayers() * sutStepMacsPerToken(c, seqLen) + (c.nLayers() - 1L) * sutHaltingGateMacsPerToken(c);
     }
 
+    /** Forward MACs per token of one layer of {@code c}'s block kind (dense, moe or moeut) on sequences of len. */
+    public static long layerMacsPerToken(ModelConfig c, int len) {
+        return switch (c.blockKind()) {
+            case "dense" -> denseLayerMacsPerToken(c, len);
+            case "moe" -> moeLayerMacsPerToken(c, len);
+            case "moeut" -> moeutLayerMacsPerToken(c, len);
+            default -> throw new IllegalArgumentException("FLOP count: no layer formula for block kind " + c.blockKind());
+        };
+    }
+
+    /**
+     * Forward MACs per token of MoD's router and causal predictor at one routed block, run on every
+     * token: r = w.x (d) and the predictor MLP (d h + h).
+     */
+    public static long modRoutingMacsPerToken(ModelConfig c) {
+        long h = c.mod().predictorHidden();
+        return c.dModel() + c.dModel() * h + h;
+    }
+
+    /**
+     * Forward MACs per token of a Mixture-of-Depths model at sequence length T, averaged over tokens:
+     * full blocks cost a layer at T; a routed block costs its router and predictor for every token
+     * plus, for the C = round(capacity T) tokens it computes, a layer run on sequences of C tokens
+     * (attention among the selected tokens, full C x C square by the convention). So the count is
+     * sum_full layer(T) + sum_routed (routing + (C / T) layer(C)), rounded down.
+     */
+    public static long modMacsPerToken(ModelConfig c, int seqLen) {
+        ModSettings m = c.mod();
+        int cap = dev.ponder.core.routing.TopC.capacity(m.capacity(), seqLen);
+        long perSequence = 0;   // MACs of one sequence of T tokens
+        for (int l = 0; l < c.nLayers(); l++) {
+            perSequence += m.routed(l)
+                    ? seqLen * modRoutingMacsPerToken(c) + cap * layerMacsPerToken(c, cap)
+                    : seqLen * layerMacsPerToken(c, seqLen);
+        }
+        return perSequence / seqLen;
+    }
+
     /** Forward MACs per token of the LM head (d x V). */
     public static long headMacsPerToken(ModelConfig c) {
         return (long) c.dModel() * c.vocabSize();

@@ -26,9 +26,11 @@ import java.util.Set;
  * d_ff and bias plus {@link MoeSettings#KEYS}; sharcs accepts every dense key plus
  * {@link SharcsSettings#KEYS} (all optional); sut accepts family, vocab_size, d_model, n_layers (steps),
  * n_heads and d_head (per attention expert), activation (default gelu for sut), rope_base,
- * rope_fraction, context_length plus {@link SutSettings#KEYS} (LM head bias, no tied embeddings).
- * {@link #keysFor(String)} lists them. {@link #moeut()} / {@link #moe()} / {@link #sharcs()} /
- * {@link #sut()} are null unless the family is moeut / moe / sharcs / sut.
+ * rope_fraction, context_length plus {@link SutSettings#KEYS} (LM head bias, no tied embeddings);
+ * mod accepts {@link ModSettings#KEYS} plus the keys of the family its mod_block names (dense, moe
+ * or moeut). {@link #keysFor(String, String)} lists them. {@link #moeut()} / {@link #moe()} are null
+ * unless the family (or mod's wrapped block) is moeut / moe; {@link #sharcs()} / {@link #sut()} /
+ * {@link #mod()} are null unless the family is sharcs / sut / mod.
  */
 public record ModelConfig(
         String family,
@@ -48,7 +50,8 @@ public record ModelConfig(
         MoeutSettings moeut,
         MoeSettings moe,
         SharcsSettings sharcs,
-        SutSettings sut) {
+        SutSettings sut,
+        ModSettings mod) {
 
     /** Families a config may name; {@link ModelFactory} says which are implemented. */
     public static final List<String> FAMILIES = List.of("dense", "moe", "moeut", "sut", "sharcs", "mod");
@@ -63,7 +66,7 @@ public record ModelConfig(
     public ModelConfig {
         validate(family, vocabSize, dModel, nLayers, nHeads, dHead, dFf, activation, ropeBase, ropeFraction,
                 contextLength);
-        validateFamilySettings(family, nLayers, moeut, moe, sharcs);
+        validateFamilySettings(family, nLayers, moeut, moe, sharcs, mod);
         if (sharcs != null) {
             sharcs.validateWith(nLayers, dModel, nHeads, dFf, contextLength);
         }
@@ -79,7 +82,7 @@ public record ModelConfig(
                        Activation activation, double ropeBase, double ropeFraction, int contextLength,
                        boolean tieEmbeddings, boolean bias, boolean headBias) {
         this(family, vocabSize, dModel, nLayers, nHeads, dHead, dFf, activation, ropeBase, ropeFraction,
-                contextLength, tieEmbeddings, bias, headBias, null, null, null, null);
+                contextLength, tieEmbeddings, bias, headBias, null, null, null, null, null);
     }
 
     /** The family-specific settings of moeut and moe configs (for their existing call sites). */
@@ -87,12 +90,30 @@ public record ModelConfig(
                        Activation activation, double ropeBase, double ropeFraction, int contextLength,
                        boolean tieEmbeddings, boolean bias, boolean headBias, MoeutSettings moeut, MoeSettings moe) {
         this(family, vocabSize, dModel, nLayers, nHeads, dHead, dFf, activation, ropeBase, ropeFraction,
-                contextLength, tieEmbeddings, bias, headBias, moeut, moe, null, null);
+                contextLength, tieEmbeddings, bias, headBias, moeut, moe, null, null, null);
     }
 
-    /** The keys a config of {@code family} accepts ({@link #KEYS} for dense and families without own keys). */
+    /** The block kind the model is built of: the family, or for mod the block it routes around. */
+    public String blockKind() {
+        return mod != null ? mod.block() : family;
+    }
+
+    /**
+     * The keys a config of {@code family} accepts ({@link #KEYS} for dense and families without own
+     * keys; for mod, those of MoD around dense blocks).
+     */
     public static List<String> keysFor(String family) {
+        return keysFor(family, "dense");
+    }
+
+    /** The keys of {@code family}; for mod, around blocks of kind {@code modBlock} (dense, moe or moeut). */
+    public static List<String> keysFor(String family, String modBlock) {
         List<String> keys = new java.util.ArrayList<>();
+        if (family.equals("mod")) {
+            keys.addAll(keysFor(modBlock, "dense"));
+            keys.addAll(ModSettings.KEYS);
+            return List.copyOf(keys);
+        }
         switch (family) {
             case "moeut" -> {
                 keys.addAll(MoeutSettings.SHARED_KEYS);
@@ -130,18 +151,21 @@ public record ModelConfig(
         return new Builder().family(family).vocabSize(vocabSize).dModel(dModel).nLayers(nLayers).nHeads(nHeads)
                 .dHead(dHead).dFf(dFf).activation(activation).ropeBase(ropeBase).ropeFraction(ropeFraction)
                 .contextLength(contextLength).tieEmbeddings(tieEmbeddings).bias(bias).headBias(headBias)
-                .moeut(moeut).moe(moe).sharcs(sharcs).sut(sut);
+                .moeut(moeut).moe(moe).sharcs(sharcs).sut(sut).mod(mod);
     }
 
     /** Parses the {@code model.*} map (values: numbers, booleans or strings). Unknown keys are errors. */
     public static ModelConfig fromMap(Map<String, ?> m) {
         Object fam = m.get("family");
-        boolean ownKeys = "moeut".equals(fam) || "moe".equals(fam) || "sharcs".equals(fam) || "sut".equals(fam);
-        List<String> keys = ownKeys ? keysFor((String) fam) : KEYS;
+        boolean ownKeys = "moeut".equals(fam) || "moe".equals(fam) || "sharcs".equals(fam) || "sut".equals(fam)
+                || "mod".equals(fam);
+        String kind = "mod".equals(fam) ? ModSettings.blockOf(m) : String.valueOf(fam);  // the blocks' family
+        List<String> keys = ownKeys ? keysFor((String) fam, kind) : KEYS;
         for (String k : m.keySet()) {
             if (!keys.contains(k)) {
                 throw new IllegalArgumentException("model." + k + ": unknown key"
-                        + (ownKeys ? " for family " + fam : "") + "; expected one of " + keys);
+                        + (ownKeys ? " for family " + fam + ("mod".equals(fam) ? " with mod_block " + kind : "") : "")
+                        + "; expected one of " + keys);
             }
         }
         for (String k : REQUIRED) {
@@ -170,10 +194,11 @@ public record ModelConfig(
         if (m.containsKey("tie_embeddings")) b.tieEmbeddings(ConfigValues.bool(m, "tie_embeddings"));
         if (m.containsKey("bias")) b.bias(ConfigValues.bool(m, "bias"));
         if (m.containsKey("head_bias")) b.headBias(ConfigValues.bool(m, "head_bias"));
-        if ("moeut".equals(fam)) b.moeut(MoeutSettings.fromMap(m));
-        if ("moe".equals(fam)) b.moe(MoeSettings.fromMap(m));
+        if ("moeut".equals(kind)) b.moeut(MoeutSettings.fromMap(m));
+        if ("moe".equals(kind)) b.moe(MoeSettings.fromMap(m));
         if ("sharcs".equals(fam)) b.sharcs(SharcsSettings.fromMap(m, ConfigValues.integer(m, "n_layers")));
         if ("sut".equals(fam)) b.sut(SutSettings.fromMap(m));
+        if ("mod".equals(fam)) b.mod(ModSettings.fromMap(m));
         return b.build();
     }
 
@@ -206,7 +231,10 @@ public record ModelConfig(
         if (sut != null) {
             sut.putInto(m);
         }
-        m.keySet().retainAll(keysFor(family));
+        if (mod != null) {
+            mod.putInto(m);
+        }
+        m.keySet().retainAll(keysFor(family, blockKind()));
         return m;
     }
 
@@ -235,24 +263,34 @@ public record ModelConfig(
     }
 
     private static void validateFamilySettings(String family, int nLayers, MoeutSettings moeut, MoeSettings moe,
-                                               SharcsSettings sharcs) {
+                                               SharcsSettings sharcs, ModSettings mod) {
         if (family.equals("sharcs") != (sharcs != null)) {
             throw new IllegalArgumentException(sharcs == null
                     ? "model.family sharcs: expected SHARCS settings (sharcs_widths, ...), found none"
                     : "model.family " + family + ": SHARCS settings (sharcs_widths, ...) apply only to family sharcs");
         }
-        if (family.equals("moeut") != (moeut != null)) {
-            throw new IllegalArgumentException(moeut == null
-                    ? "model.family moeut: expected MoEUT settings (ff_n_experts, att_n_experts, ...), found none"
-                    : "model.family " + family + ": MoEUT settings (ff_n_experts, ...) apply only to family moeut");
+        if (family.equals("mod") != (mod != null)) {
+            throw new IllegalArgumentException(mod == null
+                    ? "model.family mod: expected MoD settings (mod_capacity, mod_block, ...), found none"
+                    : "model.family " + family + ": MoD settings (mod_capacity, ...) apply only to family mod");
         }
-        if (family.equals("moe") != (moe != null)) {
+        String kind = mod != null ? mod.block() : family;
+        String where = mod != null ? "model.family mod with mod_block " + kind : "model.family " + family;
+        if (kind.equals("moeut") != (moeut != null)) {
+            throw new IllegalArgumentException(moeut == null
+                    ? where + ": expected MoEUT settings (ff_n_experts, att_n_experts, ...), found none"
+                    : where + ": MoEUT settings (ff_n_experts, ...) apply only to moeut blocks");
+        }
+        if (kind.equals("moe") != (moe != null)) {
             throw new IllegalArgumentException(moe == null
-                    ? "model.family moe: expected MoE settings (moe_n_experts, moe_expert_size, ...), found none"
-                    : "model.family " + family + ": MoE settings (moe_n_experts, ...) apply only to family moe");
+                    ? where + ": expected MoE settings (moe_n_experts, moe_expert_size, ...), found none"
+                    : where + ": MoE settings (moe_n_experts, ...) apply only to moe blocks");
         }
         if (moeut != null) {
             moeut.validateWith(nLayers);
+        }
+        if (mod != null) {
+            mod.validateWith(nLayers);
         }
     }
 
@@ -282,6 +320,7 @@ public record ModelConfig(
         private MoeSettings moe;
         private SharcsSettings sharcs;
         private SutSettings sut;
+        private ModSettings mod;
 
         public Builder family(String v) { family = v; return this; }
         public Builder vocabSize(int v) { vocabSize = v; return this; }
@@ -304,6 +343,7 @@ public record ModelConfig(
         /** null for family sharcs means the reference's defaults ({@link SharcsSettings#defaults}). */
         public Builder sharcs(SharcsSettings v) { sharcs = v; return this; }
         public Builder sut(SutSettings v) { sut = v; return this; }
+        public Builder mod(ModSettings v) { mod = v; return this; }
 
         public ModelConfig build() {
             int dh = dHead == 0 && nHeads > 0 ? dModel / nHeads : dHead;
@@ -312,20 +352,21 @@ public record ModelConfig(
             if ("sut".equals(family)) {
                 // keys sut does not accept take fixed values (d_ff is unused: the experts have their own width)
                 return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, dh, 4 * dModel, act, ropeBase,
-                        ropeFraction, contextLength, false, false, true, moeut, moe, sharcs, sut);
+                        ropeFraction, contextLength, false, false, true, moeut, moe, sharcs, sut, mod);
             }
-            if ("moeut".equals(family)) {
+            String kind = "mod".equals(family) && mod != null ? mod.block() : family;   // what the blocks are
+            if ("moeut".equals(kind)) {
                 // keys moeut does not accept take the reference's fixed values, so toMap/fromMap round-trip
                 return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, dh, 4 * dModel, Activation.RELU,
-                        10000.0, 0.5, contextLength, false, false, true, moeut, moe, sharcs, sut);
+                        10000.0, 0.5, contextLength, false, false, true, moeut, moe, sharcs, sut, mod);
             }
-            if ("moe".equals(family)) {
+            if ("moe".equals(kind)) {
                 ff = 4 * dModel;   // unused: the experts' width is moe_expert_size
             }
             SharcsSettings sh = "sharcs".equals(family) && sharcs == null ? SharcsSettings.defaults(nLayers) : sharcs;
             return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, dh, ff, act, ropeBase,
-                    ropeFraction, contextLength, tieEmbeddings, "moe".equals(family) ? false : bias, headBias,
-                    moeut, moe, sh, sut);
+                    ropeFraction, contextLength, tieEmbeddings, "moe".equals(kind) ? false : bias, headBias,
+                    moeut, moe, sh, sut, mod);
         }
     }
 }

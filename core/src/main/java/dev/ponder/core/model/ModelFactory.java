@@ -31,8 +31,9 @@ public final class ModelFactory {
             case "moe" -> new MoeLm(config, seed, dtype);
             case "sharcs" -> new SharcsLm(config, seed, dtype);
             case "sut" -> new SutLm(config, seed, dtype);
+            case "mod" -> new ModLm(config, seed, dtype);
             default -> throw new UnsupportedOperationException("model.family '" + config.family()
-                    + "' is not implemented yet (implemented: dense, moeut, moe, sut, sharcs)");
+                    + "' is not implemented yet (implemented: dense, moeut, moe, sut, sharcs, mod)");
         };
     }
 }

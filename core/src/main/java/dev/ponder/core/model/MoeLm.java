@@ -10,7 +10,6 @@ import dev.ponder.core.nn.Rope;
 import dev.ponder.core.params.Init;
 import dev.ponder.core.params.ParamRegistry;
 import dev.ponder.core.params.ParamStore;
-import dev.ponder.core.routing.Routing;
 import dev.ponder.core.tensor.StepWorkspace;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -81,9 +80,8 @@ public final class MoeLm implements LanguageModel {
             saved.add(s);
             aux += s.ffn().auxLoss();
             macs += MoeBlock.executedMacs(config, s, batch * t, t);
-            Routing r = s.ffn().routing();
-            int[] routed = r.routedPerRow();
-            routing = routing.merge(RoutingStats.of("layers." + i + ".ffn", 0, r.counts(), routed, 1));
+            routing = routing.merge(blocks.get(i).routingStats(s, "layers." + i, 0));
+            int[] routed = s.ffn().routing().routedPerRow();
             for (int j = 0; j < routed.length; j++) {
                 experts[j] += routed[j];
             }

@@ -9,8 +9,6 @@ import dev.ponder.core.nn.LmHead;
 import dev.ponder.core.params.Init;
 import dev.ponder.core.params.ParamRegistry;
 import dev.ponder.core.params.ParamStore;
-import dev.ponder.core.routing.EntropyRegularizer;
-import dev.ponder.core.routing.Routing;
 import dev.ponder.core.tensor.Rng;
 import dev.ponder.core.tensor.StepWorkspace;
 import java.util.ArrayList;
@@ -117,58 +115,22 @@ public final class MoeutLm implements LanguageModel {
     }
 
     private void recordRouting(MoeutLayer.Saved s, int r, int g) {
-        String name = "transformer.layers." + g;
-        Routing f = s.ffn().routing();
-        RoutingStats add = RoutingStats.of(name + ".ffn", r, f.counts(), f.routedPerRow(), 1);
-        if (s.att().valueDispatch() != null) {
-            Routing v = s.att().valueDispatch().plan().routing();
-            Routing o = s.att().outDispatch().plan().routing();
-            add = add.merge(RoutingStats.of(name + ".attention.v", r, v.counts(), v.routedPerRow(), config.nHeads()))
-                    .merge(RoutingStats.of(name + ".attention.o", r, o.counts(), o.routedPerRow(), config.nHeads()));
-        }
-        routing = routing.merge(add);
+        routing = routing.merge(layers.get(g).routingStats(s, "transformer.layers." + g, r));
     }
 
-    /** The entropy regulariser's value (coefficients applied) and its logit gradients per [r][g]. */
-    private record Reg(double ffn, double att, INDArray[][] dFfn, INDArray[][] dV, INDArray[][] dO) {}
-
-    private Reg regularize(MoeutLayer.Saved[][] saved, int batch, int t) {
-        int reps = repeats();
+    /** The entropy regulariser over the R x G invocations; gradients indexed r * G + g. */
+    private MoeutRegularizer.Result regularize(MoeutLayer.Saved[][] saved, int batch, int t) {
         int g = layers.size();
-        INDArray[][] dFfn = new INDArray[reps][g];
-        INDArray[][] dV = new INDArray[reps][g];
-        INDArray[][] dO = new INDArray[reps][g];
-        double ffn = 0;
-        double att = 0;
-        for (int i = 0; i < g; i++) {
-            List<INDArray> zf = new ArrayList<>();
-            List<INDArray> zv = new ArrayList<>();
-            List<INDArray> zo = new ArrayList<>();
-            for (int r = 0; r < reps; r++) {
-                zf.add(saved[r][i].ffn().logits());
-                zv.add(saved[r][i].att().logitsV());
-                zo.add(saved[r][i].att().logitsO());
-            }
-            if (ms.entropyReg() > 0) {
-                EntropyRegularizer.Result f = EntropyRegularizer.compute(zf, batch, t, 1, ms.ffNExperts(), ms.entropyReg());
-                ffn += ms.entropyReg() * f.loss();
-                for (int r = 0; r < reps; r++) {
-                    dFfn[r][i] = f.dLogits().get(r);
-                }
-            }
-            if (ms.attEntropyReg() > 0 && ms.attNExperts() > 1) {
-                EntropyRegularizer.Result v = EntropyRegularizer.compute(zv, batch, t, config.nHeads(),
-                        ms.attNExperts(), ms.attEntropyReg());
-                EntropyRegularizer.Result o = EntropyRegularizer.compute(zo, batch, t, config.nHeads(),
-                        ms.attNExperts(), ms.attEntropyReg());
-                att += ms.attEntropyReg() * (v.loss() + o.loss());
-                for (int r = 0; r < reps; r++) {
-                    dV[r][i] = v.dLogits().get(r);
-                    dO[r][i] = o.dLogits().get(r);
-                }
-            }
+        int n = repeats() * g;
+        MoeutLayer.Saved[] flat = new MoeutLayer.Saved[n];
+        int[] module = new int[n];
+        int[] lens = new int[n];
+        for (int i = 0; i < n; i++) {
+            flat[i] = saved[i / g][i % g];
+            module[i] = i % g;
+            lens[i] = t;
         }
-        return new Reg(ffn, att, dFfn, dV, dO);
+        return MoeutRegularizer.compute(ms, config.nHeads(), flat, module, lens, batch);
     }
 
     @Override
@@ -183,7 +145,7 @@ public final class MoeutLm implements LanguageModel {
             Fwd<Embedding.Saved> emb = embedding.forward(w.inputs());
             PhaseTimer.stop("embedding", t0);
             Blocks blocks = runBlocks(emb.out(), batch, t, true, stepRng, true); // [B*T, d], updated in place
-            Reg reg = regularize(blocks.saved(), batch, t);
+            MoeutRegularizer.Result reg = regularize(blocks.saved(), batch, t);
             t0 = PhaseTimer.start();
             Fwd<LayerNorm.Saved> fin = outNorm.forward(blocks.x());
             LmHead.Result ce = head.lossAndGrad(fin.out(), w.targets(), 1.0 / n);
@@ -192,8 +154,7 @@ public final class MoeutLm implements LanguageModel {
             for (int r = repeats() - 1; r >= 0; r--) {
                 for (int i = layers.size() - 1; i >= 0; i--) {
                     try (StepWorkspace scratch = StepWorkspace.scratch()) {   // one layer's temporaries; dx in place
-                        layers.get(i).backwardInPlace(blocks.saved()[r][i], dx, reg.dFfn()[r][i], reg.dV()[r][i],
-                                reg.dO()[r][i]);
+                        layers.get(i).backwardInPlace(blocks.saved()[r][i], dx, reg.grads()[r * layers.size() + i]);
                     }
                 }
             }
@@ -206,7 +167,7 @@ public final class MoeutLm implements LanguageModel {
         }
     }
 
-    private Map<String, Double> scalars(Reg reg, double executedPerToken, int t) {
+    private Map<String, Double> scalars(MoeutRegularizer.Result reg, double executedPerToken, int t) {
         Map<String, Double> m = new LinkedHashMap<>();
         if (reg != null) {
             m.put("reg_ffn", reg.ffn());
@@ -233,7 +194,7 @@ public final class MoeutLm implements LanguageModel {
         try (StepWorkspace ignored = StepWorkspace.open()) {
             Blocks blocks = runBlocks(embedding.forward(w.inputs()).out(), batch, w.seqLen(), false, null,
                     trainingMode);
-            Reg reg = trainingMode ? regularize(blocks.saved(), batch, w.seqLen()) : null;
+            MoeutRegularizer.Result reg = trainingMode ? regularize(blocks.saved(), batch, w.seqLen()) : null;
             INDArray xf = outNorm.forward(blocks.x()).out();
             INDArray logits = withLogits ? Nd4j.createUninitialized(xf.dataType(), n, config.vocabSize()) : null;
             double sum = head.loss(xf, w.targets(), logits);
@@ -269,7 +230,7 @@ public final class MoeutLm implements LanguageModel {
         }
     }
 
-    private static double margin(INDArray logits, int e, int k) {
+    static double margin(INDArray logits, int e, int k) {
         if (k == e) {
             return Double.MAX_VALUE;
         }

@@ -9,5 +9,10 @@
  * ({@link dev.ponder.core.model.SharcsLm}, MODELS.md section 3): the dense blocks run at a routed
  * width, trained per width bucket, evaluated by causal routed inference
  * ({@link dev.ponder.core.model.SharcsInference}).
+ *
+ * <p>Blocks implement {@link dev.ponder.core.model.ResidualBlock} (a residual update of B
+ * subsequences of token rows at explicit positions), which is what Mixture-of-Depths
+ * ({@link dev.ponder.core.model.ModLm}, {@link dev.ponder.core.model.ModBlock}, MODELS.md section 4)
+ * routes around: dense, MoE and MoEUT blocks alike, chosen by model.mod_block.
  */
 package dev.ponder.core.model;

@@ -15,13 +15,20 @@ public final class AttentionReference {
     public static double[][] forward(double[][] x, int b, int t, int heads, int headDim,
                                      double[][] wq, double[][] wk, double[][] wv, double[][] wo,
                                      int rotDims, double ropeBase) {
+        return forward(x, b, t, heads, headDim, wq, wk, wv, wo, rotDims, ropeBase, null);
+    }
+
+    /** The same with RoPE at explicit positions [B*T] (null: row % T); the causal mask stays by row order. */
+    public static double[][] forward(double[][] x, int b, int t, int heads, int headDim,
+                                     double[][] wq, double[][] wk, double[][] wv, double[][] wo,
+                                     int rotDims, double ropeBase, int[] positions) {
         int n = b * t;
         int hd = heads * headDim;
         double[][] q = matmulTransposed(x, wq);
         double[][] k = matmulTransposed(x, wk);
         double[][] v = matmulTransposed(x, wv);
         for (int row = 0; row < n; row++) {
-            int pos = row % t;
+            int pos = positions == null ? row % t : positions[row];
             for (int h = 0; h < heads; h++) {
                 rope(q[row], h * headDim, pos, rotDims, ropeBase);
                 rope(k[row], h * headDim, pos, rotDims, ropeBase);

@@ -24,6 +24,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * {@code heads} heads (head width unchanged) on an input of its leading columns: q, k and v use the
  * leading heads' rows of their weights and the input's columns, o the leading heads' columns and
  * the input width's rows. Every matmul then has the sliced shapes.
+ *
+ * <p>Explicit positions (Mixture-of-Depths: attention among a sequence's selected tokens only): the
+ * B "sequences" are then subsequences whose rows keep their original positions for RoPE; the causal
+ * mask is by row order, so each subsequence's rows must be in increasing position order.
  */
 public final class CausalAttention {
     private final String name;
@@ -52,24 +56,35 @@ public final class CausalAttention {
         this.out = new Linear(reg, name + ".o", hd, dim, withBias, outInit);
     }
 
-    /** Everything backward needs; the arrays belong to the step. */
+    /** Everything backward needs; the arrays belong to the step ({@code rotation} null: positions 0..T-1). */
     public record Saved(Linear.Saved qkv, CausalSoftmaxAttention.Saved core, Linear.Saved out, int batch, int seqLen,
-                        int heads) {}
+                        int heads, Rope.Rotation rotation) {}
 
     public int heads() {
         return heads;
     }
 
-    /** x [B*T, d] -> [B*T, d]. */
+    /** x [B*T, d] -> [B*T, d], positions 0..T-1. */
     public Fwd<Saved> forward(INDArray x, int b, int t) {
-        return forward(x, b, t, heads);
+        return forward(x, b, t, heads, null);
+    }
+
+    /** Width slice at positions 0..T-1 (see {@link #forward(INDArray, int, int, int, int[])}). */
+    public Fwd<Saved> forward(INDArray x, int b, int t, int heads) {
+        return forward(x, b, t, heads, null);
+    }
+
+    /** All heads at explicit positions (see {@link #forward(INDArray, int, int, int, int[])}). */
+    public Fwd<Saved> forward(INDArray x, int b, int t, int[] positions) {
+        return forward(x, b, t, heads, positions);
     }
 
     /**
-     * Width slice: x [B*T, dW] (dW <= d, the leading columns of the model width) -> [B*T, dW] with
-     * the leading {@code heads} heads (H in the shape comments below means the heads run).
+     * x [B*T, dW] (dW <= d, the leading columns of the model width) -> [B*T, dW] with the leading
+     * {@code heads} heads (H in the shape comments below means the heads run); {@code positions}
+     * [B*T] is each row's position in its original sequence (null: 0..T-1).
      */
-    public Fwd<Saved> forward(INDArray x, int b, int t, int heads) {
+    public Fwd<Saved> forward(INDArray x, int b, int t, int heads, int[] positions) {
         Shapes.requireRange(heads, 1, this.heads, name + " heads");
         if (x.rank() != 2 || x.size(0) != (long) b * t || x.size(1) > dim) {
             throw new IllegalArgumentException(name + " input: expected shape [" + ((long) b * t) + ", <= " + dim
@@ -81,7 +96,12 @@ public final class CausalAttention {
         Ops.permuteInto(proj.out().reshape(b, t, 3, heads, headDim), split, 2, 0, 3, 1, 4); // -> [3, B, H, T, dh]
         // [2, B, H, T, dh] view -> [2*B*H, T, dh]
         INDArray qk = split.get(NDArrayIndex.interval(0, 2)).reshape(2L * b * heads, t, headDim);
-        rope.forwardInPlace(qk);                                       // q and k together: [2*B*H, T, dh]
+        Rope.Rotation rot = positions == null ? null : rope.rotation(positions, b, heads, t, x.dataType());
+        if (positions == null) {
+            rope.forwardInPlace(qk);                                   // q and k together: [2*B*H, T, dh]
+        } else {
+            rope.forwardInPlace(qk, rot);
+        }
         INDArray byHead = split.reshape(3, (long) b * heads, t, headDim);  // [3, B, H, T, dh] -> [3, B*H, T, dh]
         Fwd<CausalSoftmaxAttention.Saved> att = core.forward(
                 byHead.slice(0), byHead.slice(1), byHead.slice(2), 1.0 / Math.sqrt(headDim)); // -> [B*H, T, dh]
@@ -89,7 +109,7 @@ public final class CausalAttention {
         Ops.permuteInto(att.out().reshape(b, heads, t, headDim), merged, 0, 2, 1, 3); // -> [B, T, H, dh]
         // [B*T, H*dh] x [H*dh, dW] -> [B*T, dW]
         Fwd<Linear.Saved> o = out.forward(merged.reshape((long) b * t, (long) heads * headDim), heads * headDim, dW);
-        return new Fwd<>(o.out(), new Saved(proj.saved(), att.saved(), o.saved(), b, t, heads));
+        return new Fwd<>(o.out(), new Saved(proj.saved(), att.saved(), o.saved(), b, t, heads, rot));
     }
 
     /** dy [B*T, dW] -> dx [B*T, dW]; accumulates all projection gradients (the used blocks only). */
@@ -103,8 +123,12 @@ public final class CausalAttention {
         INDArray dSplit = Nd4j.createUninitialized(dy.dataType(), 3, (long) b * heads, t, headDim);
         core.backward(s.core(), dO.reshape((long) b * heads, t, headDim),   // [B, H, T, dh] -> [B*H, T, dh]
                 dSplit.slice(0), dSplit.slice(1), dSplit.slice(2));
-        // dq, dk: [2*B*H, T, dh]
-        rope.backwardInPlace(dSplit.get(NDArrayIndex.interval(0, 2)).reshape(2L * b * heads, t, headDim));
+        INDArray dQk = dSplit.get(NDArrayIndex.interval(0, 2)).reshape(2L * b * heads, t, headDim); // dq, dk
+        if (s.rotation() == null) {
+            rope.backwardInPlace(dQk);
+        } else {
+            rope.backwardInPlace(dQk, s.rotation());
+        }
         INDArray dProj = Nd4j.createUninitialized(dy.dataType(), b, t, 3, heads, headDim);
         Ops.permuteInto(dSplit.reshape(3, b, heads, t, headDim), dProj, 1, 3, 0, 2, 4); // -> [B, T, 3, H, dh]
         // [B, T, 3, H, dh] -> [B*T, 3*H*dh]

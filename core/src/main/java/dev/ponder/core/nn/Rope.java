@@ -19,8 +19,11 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>As a whole-array formula: out = x * C + swap(x * S), where swap exchanges the two halves and
  * C, S are [T * dh] tables (C = 1, S = 0 on pass-through dims). The backward is the same formula
- * with -S (the rotation is orthogonal). Positions are 0..T-1 within each sequence. Three ops: two
- * row-broadcast multiplies and one small gemm for the swap.
+ * with -S (the rotation is orthogonal). Positions are 0..T-1 within each sequence unless a
+ * {@link Rotation} for explicit positions is given (Mixture-of-Depths runs attention over a subset
+ * of a sequence's tokens, which keep their original positions). Three ops either way: two
+ * row-broadcast multiplies and one small gemm for the swap; explicit positions add one row gather
+ * per table and call, the default path is unchanged.
  *
  * <p>Holds only constant tables (cached per length and dtype, outside any workspace); no
  * activations.
@@ -107,6 +110,75 @@ public final class Rope {
         INDArray tmp = rows.mul(s);
         rows.muli(c);
         Ops.gemm(tmp, swap(x.dataType()), rows, false, false, 1.0, 1.0);  // [N*h, dh] x [dh, dh] -> [N*h, dh]
+    }
+
+    /**
+     * The C and S tables of tokens at explicit positions, laid out like the q and k they rotate:
+     * each [B*H*len*dh], row (b*H + h)*len + i holding position {@code positions[b*len + i]}.
+     */
+    public record Rotation(INDArray cos, INDArray sin) {}
+
+    /**
+     * Tables for {@code batch} sequences of {@code len} tokens at {@code positions} [B*len] (each >= 0),
+     * repeated over {@code heads}; null when nothing is rotated (rot dims 0).
+     */
+    public Rotation rotation(int[] positions, int batch, int heads, int len, DataType dtype) {
+        if (positions.length != (long) batch * len) {
+            throw new IllegalArgumentException("rope positions: expected " + ((long) batch * len) + " (B*T), found "
+                    + positions.length);
+        }
+        if (rotDims == 0) {
+            return null;
+        }
+        int max = 0;
+        for (int p : positions) {
+            if (p < 0) {
+                throw new IllegalArgumentException("rope positions: expected >= 0, found " + p);
+            }
+            max = Math.max(max, p);
+        }
+        int span = Integer.highestOneBit(Math.max(1, max)) << 1;          // a power of two > max: few cached sizes
+        INDArray[] tab = tables(span, dtype);
+        int[] rows = new int[batch * heads * len];
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                System.arraycopy(positions, b * len, rows, (b * heads + h) * len, len);
+            }
+        }
+        INDArray cos = Nd4j.createUninitialized(dtype, rows.length, headDim);
+        INDArray sin = Nd4j.createUninitialized(dtype, rows.length, headDim);
+        RowGather.gather(tab[0].reshape(span, headDim), rows, cos);      // [span, dh] rows -> [B*H*len, dh]
+        RowGather.gather(tab[1].reshape(span, headDim), rows, sin);
+        return new Rotation(cos.reshape(cos.length()), sin.reshape(sin.length()));
+    }
+
+    /** Rotates x [G*B*H, len, dh] (c-order, contiguous) at the rotation's positions, in place. */
+    public void forwardInPlace(INDArray x, Rotation r) {
+        apply(x, r, 1.0);
+    }
+
+    /** The transposed rotation of {@link #forwardInPlace(INDArray, Rotation)} on a gradient, in place. */
+    public void backwardInPlace(INDArray dx, Rotation r) {
+        apply(dx, r, -1.0);
+    }
+
+    private void apply(INDArray x, Rotation r, double sinSign) {
+        if (r == null) {
+            return;
+        }
+        Shapes.requireContiguous(x, "rope input");
+        long per = r.cos().length();
+        if (x.rank() != 3 || x.size(2) != headDim || x.length() % per != 0) {
+            throw new IllegalArgumentException("rope input: expected [G*" + (per / headDim) + " rows, " + headDim
+                    + "] as [M, T, dh], found " + java.util.Arrays.toString(x.shape()));
+        }
+        long rows = x.length() / headDim;
+        INDArray flat = x.reshape(x.length() / per, per);                  // [G, B*H*len*dh] view
+        INDArray tmp = flat.mulRowVector(r.sin());                         // x * S
+        flat.muliRowVector(r.cos());                                       // x * C
+        // x += +-swap(x * S): the transpose only flips the sine's sign
+        Ops.gemm(tmp.reshape(rows, headDim), swap(x.dataType()), x.reshape(rows, headDim),
+                false, false, sinSign, 1.0);                               // [rows, dh] x [dh, dh] -> [rows, dh]
     }
 
     private void apply(INDArray x, boolean transpose) {

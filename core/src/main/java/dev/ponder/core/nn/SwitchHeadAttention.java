@@ -96,7 +96,8 @@ public final class SwitchHeadAttention {
      */
     public record Saved(int batch, int seqLen, INDArray xn, CausalSoftmaxAttention.Saved core, INDArray logitsV,
                         INDArray logitsO, SigmoidTopK.Saved routerV, SigmoidTopK.Saved routerO,
-                        Dispatcher.Saved valueDispatch, Dispatcher.Saved outDispatch, Dense dense) {
+                        Dispatcher.Saved valueDispatch, Dispatcher.Saved outDispatch, Dense dense,
+                        Rope.Rotation rotation) {
         /** Multiply-adds of the value and output dispatches (routed slots only; 0 when E = 1). */
         public long dispatchMacs() {
             return dense != null ? 0 : valueDispatch.macs() + outDispatch.macs();
@@ -111,6 +112,15 @@ public final class SwitchHeadAttention {
 
     /** xn = LN1(x), x [B*T, d] -> [B*T, d]. {@code rng} drives expert dropout in training (may be null when off). */
     public Fwd<Saved> forward(INDArray xn, INDArray x, int b, int t, boolean training, Rng rng) {
+        return forward(xn, x, b, t, training, rng, null);
+    }
+
+    /**
+     * As {@link #forward(INDArray, INDArray, int, int, boolean, Rng)} for rows at explicit positions
+     * [B*T] (null: 0..T-1): subsequences of selected tokens, each in increasing position order (the
+     * causal mask is by row order; see {@link CausalAttention}).
+     */
+    public Fwd<Saved> forward(INDArray xn, INDArray x, int b, int t, boolean training, Rng rng, int[] positions) {
         int n = b * t;
         Shapes.require(xn, name + " normalised input", n, dim);
         Shapes.require(x, name + " input", n, dim);
@@ -118,12 +128,17 @@ public final class SwitchHeadAttention {
         INDArray proj = Ops.mm(xn, qk.value(), false, true, qkScale);         // [N, d] x [d, 2*H*dh] -> [N, 2*H*dh]
         INDArray split = Nd4j.createUninitialized(xn.dataType(), 2, b, heads, t, headDim);
         Ops.permuteInto(proj.reshape(b, t, 2, heads, headDim), split, 2, 0, 3, 1, 4); // -> [2, B, H, T, dh]
-        rope.forwardInPlace(split.reshape(2L * b * heads, t, headDim));
+        Rope.Rotation rot = positions == null ? null : rope.rotation(positions, b, heads, t, xn.dataType());
+        if (positions == null) {
+            rope.forwardInPlace(split.reshape(2L * b * heads, t, headDim));
+        } else {
+            rope.forwardInPlace(split.reshape(2L * b * heads, t, headDim), rot);
+        }
         INDArray q = split.slice(0).reshape((long) b * heads, t, headDim);
         INDArray kk = split.slice(1).reshape((long) b * heads, t, headDim);
         PhaseTimer.stop("attention_proj", t0);
         if (nExperts == 1) {
-            return forwardDense(xn, x, b, t, q, kk);
+            return forwardDense(xn, x, b, t, q, kk, rot);
         }
         long he = (long) heads * nExperts;
         long t1 = PhaseTimer.start();
@@ -150,10 +165,11 @@ public final class SwitchHeadAttention {
         Fwd<Dispatcher.Saved> out = Dispatcher.forward(po,
                 att.out().reshape((long) n * heads, headDim), o.value());     // -> [N, d]
         return new Fwd<>(out.out(), new Saved(b, t, xn, att.saved(), zv, zo, rv.saved(), ro.saved(),
-                vals.saved(), out.saved(), null));
+                vals.saved(), out.saved(), null, rot));
     }
 
-    private Fwd<Saved> forwardDense(INDArray xn, INDArray x, int b, int t, INDArray q, INDArray kk) {
+    private Fwd<Saved> forwardDense(INDArray xn, INDArray x, int b, int t, INDArray q, INDArray kk,
+                                    Rope.Rotation rot) {
         int n = b * t;
         Linear vLin = new Linear(name + ".v", v, null);
         Fwd<Linear.Saved> vals = vLin.forward(x.dup());                     // [N, d] x [d, H*dh]; x is copied: the
@@ -166,7 +182,7 @@ public final class SwitchHeadAttention {
         INDArray gated = merged.reshape((long) n * heads, headDim).mulColumnVector(gate.reshape((long) n * heads, 1));
         Fwd<Linear.Saved> out = new Linear(name + ".o", o, null).forward(gated.reshape(n, (long) heads * headDim));
         return new Fwd<>(out.out(), new Saved(b, t, xn, att.saved(), null, null, null, null, null, null,
-                new Dense(vals.saved(), gate, merged.reshape(n, (long) heads * headDim), out.saved())));
+                new Dense(vals.saved(), gate, merged.reshape(n, (long) heads * headDim), out.saved()), rot));
     }
 
     /**
@@ -193,7 +209,11 @@ public final class SwitchHeadAttention {
         INDArray dV = Nd4j.createUninitialized(dy.dataType(), bh, t, headDim);
         core.backward(s.core(), dA, dQk.slice(0), dQk.slice(1), dV);
         t0 = PhaseTimer.stop("attention_core", t0);
-        rope.backwardInPlace(dQk.reshape(2 * bh, t, headDim));
+        if (s.rotation() == null) {
+            rope.backwardInPlace(dQk.reshape(2 * bh, t, headDim));
+        } else {
+            rope.backwardInPlace(dQk.reshape(2 * bh, t, headDim), s.rotation());
+        }
         INDArray dProj = Nd4j.createUninitialized(dy.dataType(), b, t, 2, heads, headDim);
         Ops.permuteInto(dQk.reshape(2, b, heads, t, headDim), dProj, 1, 3, 0, 2, 4); // -> [B, T, 2, H, dh]
         INDArray dProj2 = dProj.reshape(n, 2L * heads * headDim);

@@ -28,26 +28,47 @@ public final class EntropyRegularizer {
      * @param logits one [B*T, G*E] array per invocation (row b*T + t)
      */
     public static Result compute(List<INDArray> logits, int batch, int seqLen, int groups, int nExperts, double coef) {
+        int[] lens = new int[logits.size()];
+        java.util.Arrays.fill(lens, seqLen);
+        return compute(logits, batch, lens, groups, nExperts, coef);
+    }
+
+    /**
+     * Invocations over different numbers of tokens per sequence (Mixture-of-Depths routes a shared
+     * layer's invocations over subsets): p_b is the mean over all (t, r) pairs of sequence b, so
+     * an invocation weighs by its token count.
+     *
+     * @param logits one [B*T_r, G*E] array per invocation r (row b*T_r + t)
+     * @param seqLens T_r per invocation
+     */
+    public static Result compute(List<INDArray> logits, int batch, int[] seqLens, int groups, int nExperts,
+                                 double coef) {
         long t0 = PhaseTimer.start();
         int reps = logits.size();
-        int rows = batch * seqLen;
+        if (seqLens.length != reps) {
+            throw new IllegalArgumentException("regulariser: expected one length per invocation (" + reps + "), found "
+                    + seqLens.length);
+        }
         int width = groups * nExperts;
+        long tokens = 0;                                          // sum of T_r
         List<double[]> probs = new ArrayList<>(reps);             // softmax s per row and group, then the gradient
-        for (INDArray z : logits) {
-            Shapes.require(z, "regulariser logits", rows, width);
-            probs.add(HostArrays.read(z));
+        for (int r = 0; r < reps; r++) {
+            Shapes.require(logits.get(r), "regulariser logits", (long) batch * seqLens[r], width);
+            probs.add(HostArrays.read(logits.get(r)));
+            tokens += seqLens[r];
         }
         double[] lossPerB = new double[batch];
-        double scale = coef / ((double) batch * groups * seqLen * reps);
-        double logTr = Math.log((double) seqLen * reps);
+        double scale = coef / ((double) batch * groups * tokens);
+        double logTr = Math.log((double) tokens);
         // batch elements are independent: each thread takes whole sequences
-        HostParallel.forRange(batch, 4L * rows * width * reps, (b0, b1) -> {
+        HostParallel.forRange(batch, 4L * batch * tokens * width, (b0, b1) -> {
             double[] sum = new double[width];
             double[] logP = new double[width];
             for (int b = b0; b < b1; b++) {
                 java.util.Arrays.fill(sum, 0.0);
-                for (double[] v : probs) {
-                    for (int row = b * seqLen; row < (b + 1) * seqLen; row++) {
+                for (int r = 0; r < reps; r++) {
+                    double[] v = probs.get(r);
+                    for (int row = b * seqLens[r]; row < (b + 1) * seqLens[r]; row++) {
                         for (int g = 0; g < groups; g++) {
                             softmaxInPlace(v, row * width + g * nExperts, nExperts);
                         }
@@ -59,12 +80,13 @@ public final class EntropyRegularizer {
                 double loss = 0;
                 for (int c = 0; c < width; c++) {
                     // log p = logsumexp_{t,r}(log s) - log(T R) = log(sum of s) - log(T R); max-shifted if it underflows
-                    logP[c] = (sum[c] > 1e-300 ? Math.log(sum[c]) : logSumExpLogs(probs, b, seqLen, width, c)) - logTr;
+                    logP[c] = (sum[c] > 1e-300 ? Math.log(sum[c]) : logSumExpLogs(probs, b, seqLens, width, c)) - logTr;
                     loss += Math.exp(logP[c]) * logP[c];
                 }
                 lossPerB[b] = loss;
-                for (double[] v : probs) {
-                    for (int row = b * seqLen; row < (b + 1) * seqLen; row++) {
+                for (int r = 0; r < reps; r++) {
+                    double[] v = probs.get(r);
+                    for (int row = b * seqLens[r]; row < (b + 1) * seqLens[r]; row++) {
                         for (int g = 0; g < groups; g++) {
                             int at = row * width + g * nExperts;
                             double mean = 0;
@@ -85,7 +107,7 @@ public final class EntropyRegularizer {
         }
         List<INDArray> grads = new ArrayList<>(reps);
         for (int r = 0; r < reps; r++) {
-            grads.add(HostArrays.create(probs.get(r), logits.get(r).dataType(), rows, width));
+            grads.add(HostArrays.create(probs.get(r), logits.get(r).dataType(), (long) batch * seqLens[r], width));
         }
         PhaseTimer.stop("regularizer", t0);
         return new Result(loss / ((double) batch * groups), grads);
@@ -108,10 +130,11 @@ public final class EntropyRegularizer {
     }
 
     /** log of the sum over (t, r) of column c's probabilities, max-shifted in log space (underflow fallback). */
-    private static double logSumExpLogs(List<double[]> probs, int b, int seqLen, int width, int c) {
+    private static double logSumExpLogs(List<double[]> probs, int b, int[] seqLens, int width, int c) {
         double max = Double.NEGATIVE_INFINITY;
-        for (double[] v : probs) {
-            for (int row = b * seqLen; row < (b + 1) * seqLen; row++) {
+        for (int r = 0; r < probs.size(); r++) {
+            double[] v = probs.get(r);
+            for (int row = b * seqLens[r]; row < (b + 1) * seqLens[r]; row++) {
                 max = Math.max(max, Math.log(v[row * width + c]));
             }
         }
@@ -119,8 +142,9 @@ public final class EntropyRegularizer {
             return max;
         }
         double sum = 0;
-        for (double[] v : probs) {
-            for (int row = b * seqLen; row < (b + 1) * seqLen; row++) {
+        for (int r = 0; r < probs.size(); r++) {
+            double[] v = probs.get(r);
+            for (int row = b * seqLens[r]; row < (b + 1) * seqLens[r]; row++) {
                 sum += Math.exp(Math.log(v[row * width + c]) - max);
             }
         }

@@ -71,6 +71,51 @@ public final class RowGather {
         });
     }
 
+    /**
+     * dst[rows[i]] += src[i] for every i with rows[i] >= 0 (src [rows.length, c], dst [m, c], both
+     * contiguous): the scatter back of a row subset (Mixture-of-Depths). The targets must be
+     * distinct (each is written by one thread); a negative target skips its row (padding).
+     */
+    public static void addRows(INDArray src, int[] rows, INDArray dst) {
+        int c = check(dst, src, rows.length, "add-rows");
+        int so = (int) src.offset();
+        int dof = (int) dst.offset();
+        boolean isFloat = src.dataType() == DataType.FLOAT;
+        HostParallel.forRange(rows.length, 2L * rows.length * c, (from, to) -> {
+            if (isFloat) {
+                FloatBuffer s = src.data().asNioFloat();
+                FloatBuffer d = dst.data().asNioFloat();
+                float[] a = new float[c];
+                float[] b = new float[c];
+                for (int i = from; i < to; i++) {
+                    if (rows[i] >= 0) {
+                        s.get(so + i * c, a, 0, c);
+                        d.get(dof + rows[i] * c, b, 0, c);
+                        for (int j = 0; j < c; j++) {
+                            b[j] += a[j];
+                        }
+                        d.put(dof + rows[i] * c, b, 0, c);
+                    }
+                }
+            } else {
+                DoubleBuffer s = src.data().asNioDouble();
+                DoubleBuffer d = dst.data().asNioDouble();
+                double[] a = new double[c];
+                double[] b = new double[c];
+                for (int i = from; i < to; i++) {
+                    if (rows[i] >= 0) {
+                        s.get(so + i * c, a, 0, c);
+                        d.get(dof + rows[i] * c, b, 0, c);
+                        for (int j = 0; j < c; j++) {
+                            b[j] += a[j];
+                        }
+                        d.put(dof + rows[i] * c, b, 0, c);
+                    }
+                }
+            }
+        });
+    }
+
     /** Sets rows {@code rows} of the contiguous [m, c] array {@code dst} to 0. */
     public static void zeroRows(INDArray dst, int[] rows) {
         Shapes.requireContiguous(dst, "zero rows target");

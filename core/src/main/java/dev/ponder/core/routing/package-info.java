@@ -7,6 +7,11 @@
  * {@link dev.ponder.core.routing.SoftmaxTopK} (Switch / GShard, with renormalisation, load-balancing
  * and z losses), optionally limited by {@link dev.ponder.core.routing.Capacity}.
  *
+ * <p>Mixture-of-Depths routes tokens, not experts: {@link dev.ponder.core.routing.TopC} picks each
+ * sequence's top-C tokens by router score (in position order, so a block can run them as a shorter
+ * causal sequence), {@link dev.ponder.core.routing.RowGather} gathers them and adds the block's
+ * update back ({@code addRows}).
+ *
  * <p>Dispatch: {@link dev.ponder.core.routing.DispatchPlan} sorts the slots by expert
  * ({@link dev.ponder.core.routing.SlotSort}, a counting sort) and groups them by input and output
  * row; {@link dev.ponder.core.routing.RowGather} moves rows; {@link dev.ponder.core.routing.ExpertMatmul}

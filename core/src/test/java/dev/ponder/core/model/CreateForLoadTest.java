@@ -23,7 +23,8 @@ class CreateForLoadTest {
 
     @Test
     void loadedReplicaComputesWhatTheSeededModelComputes() {
-        for (ModelConfig c : new ModelConfig[] {config("dense"), MoeutLmTest.tiny(2, 2, 2)}) {
+        for (ModelConfig c : new ModelConfig[] {config("dense"), MoeutLmTest.tiny(2, 2, 2),
+                ModLmTest.tiny(ModLmTest.mod("moeut", 0.5, 2, "linear"))}) {
             String family = c.family();
             LanguageModel seeded = ModelFactory.create(c, 3);
             LanguageModel replica = ModelFactory.createForLoad(c, 3);

@@ -175,4 +175,79 @@ class FamilyConfigTest {
         m.put("halting_threshold", 0.9);
         assertTrue(error(m).startsWith("model.halting_threshold: unknown key for family moeut"));
     }
+
+    private static Map<String, Object> mod(String block) {
+        Map<String, Object> m = block.equals("moeut") ? moeut() : new HashMap<>(Map.of("vocab_size", 100, "d_model", 32,
+                "n_layers", 4, "n_heads", 2));
+        if (block.equals("moe")) {
+            m.put("moe_n_experts", 4);
+            m.put("moe_expert_size", 16);
+        }
+        m.put("family", "mod");
+        m.put("mod_block", block);
+        return m;
+    }
+
+    @Test
+    void modWrapsEachBlockKindWithThatFamilysKeysAndRoundTrips() {
+        for (String block : ModSettings.BLOCKS) {
+            ModelConfig c = ModelConfig.fromMap(mod(block));
+            assertEquals(block, c.blockKind());
+            assertEquals(ModSettings.defaults(block), c.mod());
+            assertEquals(c, ModelConfig.fromMap(c.toMap()));
+            assertEquals(ModelConfig.keysFor("mod", block), java.util.List.copyOf(c.toMap().keySet()));
+            assertTrue(ModelConfig.keysFor("mod", block).containsAll(ModelConfig.keysFor(block)));
+            assertEquals(block.equals("moeut"), c.moeut() != null);
+            assertEquals(block.equals("moe"), c.moe() != null);
+        }
+        ModSettings d = ModelConfig.fromMap(mod("dense")).mod();
+        assertEquals(0.125, d.capacity());
+        assertEquals(2, d.every());
+        assertEquals("linear", d.routerScale());
+        assertEquals("predictor", d.inference());
+        assertTrue(!d.routed(0) && d.routed(1) && !d.routed(2) && d.routed(3), "every other block, the first full");
+        assertEquals(32, ModelConfig.fromMap(mod("moeut")).ropeDims(), "MoEUT's fixed values hold inside MoD too");
+        Map<String, Object> m = mod("dense");
+        m.remove("mod_block");
+        assertEquals("dense", ModelConfig.fromMap(m).blockKind(), "mod_block defaults to dense");
+        assertEquals(ModelConfig.keysFor("mod", "dense"), ModelConfig.keysFor("mod"));
+    }
+
+    @Test
+    void modErrorsNameTheKeyAndSayExpectedVsFound() {
+        Map<String, Object> m = mod("dense");
+        m.put("mod_capacity", 0);
+        assertEquals("model.mod_capacity: expected a fraction in (0, 1], found 0.0", error(m));
+        m = mod("dense");
+        m.put("mod_block", "sut");
+        assertEquals("model.mod_block: expected one of [dense, moe, moeut], found 'sut'", error(m));
+        m = mod("dense");
+        m.put("mod_every", 5);
+        assertEquals("model.mod_every: expected an integer in [1, n_layers = 4], found 5", error(m));
+        m = mod("dense");
+        m.put("mod_router_scale", "tanh");
+        assertEquals("model.mod_router_scale: expected one of [linear, sigmoid, one], found 'tanh'", error(m));
+        m = mod("dense");
+        m.put("mod_inference", "oracle");
+        assertEquals("model.mod_inference: expected one of [predictor, top_c], found 'oracle'", error(m));
+        m = mod("dense");
+        m.put("mod_predictor_hidden", 0);
+        assertEquals("model.mod_predictor_hidden: expected an integer >= 1, found 0", error(m));
+        m = mod("moeut");
+        m.put("d_ff", 64);
+        assertTrue(error(m).startsWith("model.d_ff: unknown key for family mod with mod_block moeut; expected one of"),
+                error(m));
+        m = mod("dense");
+        m.put("ff_n_experts", 8);
+        assertTrue(error(m).startsWith("model.ff_n_experts: unknown key for family mod with mod_block dense"), error(m));
+        m = mod("moe");
+        m.remove("moe_n_experts");
+        assertEquals("model.moe_n_experts: required key is missing (family moe)", error(m));
+        Map<String, Object> dense = mod("dense");
+        dense.put("family", "dense");
+        assertTrue(error(dense).startsWith("model.mod_block: unknown key; expected one of"), error(dense));
+        assertEquals("model.family mod: expected MoD settings (mod_capacity, mod_block, ...), found none",
+                assertThrows(IllegalArgumentException.class, () -> ModelConfig.builder().family("mod").vocabSize(10)
+                        .dModel(8).nLayers(2).nHeads(1).build()).getMessage());
+    }
 }

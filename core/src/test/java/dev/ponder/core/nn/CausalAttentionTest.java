@@ -93,6 +93,38 @@ class CausalAttentionTest {
         }
     }
 
+    /** Subsequences at explicit positions (Mixture-of-Depths' selected tokens) match the reference. */
+    @Test
+    void explicitPositionsMatchTheReferenceAndTheirGradientsCheck() {
+        int[] positions = {0, 2, 3, 7, 9, 1, 4, 5, 6, 12};        // B = 2 subsequences of T = 5, increasing
+        for (int rot : new int[] {4, 2}) {
+            Setup s = setup(false, rot, DataType.DOUBLE);
+            INDArray x = GradCheck.random(19, B * T, D).muli(2);
+            INDArray fast = s.attn().forward(x, B, T, positions).out();
+            double[][] ref = AttentionReference.forward(x.toDoubleMatrix(), B, T, H, DH,
+                    s.store().value("attn.q.weight").toDoubleMatrix(), s.store().value("attn.k.weight").toDoubleMatrix(),
+                    s.store().value("attn.v.weight").toDoubleMatrix(), s.store().value("attn.o.weight").toDoubleMatrix(),
+                    rot, 10000, positions);
+            for (int i = 0; i < B * T; i++) {
+                for (int c = 0; c < D; c++) {
+                    assertEquals(ref[i][c], fast.getDouble(i, c), 1e-12, "rot " + rot + " row " + i + " col " + c);
+                }
+            }
+        }
+        int[] identity = {0, 1, 2, 3, 4, 0, 1, 2, 3, 4};
+        Setup s = setup(true, 4, DataType.DOUBLE);
+        INDArray x = GradCheck.random(3, B * T, D);
+        assertTrue(s.attn().forward(x, B, T).out().equalsWithEps(s.attn().forward(x, B, T, identity).out(), 1e-13),
+                "positions 0..T-1 are the default path");
+        GradCheck.randomizeParams(s.store(), 8, 0.6);
+        INDArray r = GradCheck.random(2, B * T, D);
+        INDArray dx = s.attn().backward(s.attn().forward(x, B, T, positions).saved(), r);
+        GradCheck.check("dx", x, dx, () -> GradCheck.weightedSum(s.attn().forward(x, B, T, positions).out(), r), 100, 1);
+        s.store().zeroGrads();
+        s.attn().backward(s.attn().forward(x, B, T, positions).saved(), r);
+        GradCheck.checkAllParams(s.store(), () -> GradCheck.weightedSum(s.attn().forward(x, B, T, positions).out(), r), 60);
+    }
+
     @Test
     void isCausal() {
         Setup s = setup(false, 4, DataType.DOUBLE);

@@ -1,6 +1,7 @@
 package dev.ponder.core.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ponder.core.GradCheck;
 import org.junit.jupiter.api.Test;
@@ -49,6 +50,50 @@ class RopeTest {
             rope.forwardInPlace(y);
             return GradCheck.weightedSum(y, r);
         }, 100, 1);
+    }
+
+    /** Explicit positions: row (b*H + h)*len + i of [G*B*H, len, dh] is rotated to positions[b*len + i]. */
+    @Test
+    void explicitPositionsMatchTheReferenceAndTransposeInBackward() {
+        int g = 2;
+        int b = 2;
+        int h = 3;
+        int len = 3;
+        int dh = 6;
+        int[] positions = {1, 4, 10, 0, 2, 33};
+        for (int rot : new int[] {6, 4}) {
+            Rope rope = new Rope(dh, rot, 10000);
+            INDArray x = GradCheck.random(rot, g * b * h, len, dh);
+            INDArray y = x.dup();
+            Rope.Rotation r = rope.rotation(positions, b, h, len, x.dataType());
+            rope.forwardInPlace(y, r);
+            for (int m = 0; m < g * b * h; m++) {
+                int seq = (m / h) % b;
+                for (int i = 0; i < len; i++) {
+                    double[] v = x.get(org.nd4j.linalg.indexing.NDArrayIndex.point(m),
+                            org.nd4j.linalg.indexing.NDArrayIndex.point(i)).toDoubleVector();
+                    AttentionReference.rope(v, 0, positions[seq * len + i], rot, 10000);
+                    for (int c = 0; c < dh; c++) {
+                        assertEquals(v[c], y.getDouble(m, i, c), 1e-12, "rot " + rot + " at " + m + "," + i + "," + c);
+                    }
+                }
+            }
+            INDArray w = GradCheck.random(7, g * b * h, len, dh);
+            INDArray dx = w.dup();
+            rope.backwardInPlace(dx, r);
+            GradCheck.check("dx", x, dx, () -> {
+                INDArray z = x.dup();
+                rope.forwardInPlace(z, r);
+                return GradCheck.weightedSum(z, w);
+            }, 200, 1);
+        }
+        Rope rope = new Rope(4, 4, 10000);
+        INDArray x = GradCheck.random(5, 2, 4, 4);
+        INDArray a = x.dup();
+        INDArray c = x.dup();
+        rope.forwardInPlace(a);
+        rope.forwardInPlace(c, rope.rotation(new int[] {0, 1, 2, 3}, 1, 2, 4, x.dataType()));
+        assertTrue(a.equalsWithEps(c, 1e-13), "positions 0..T-1 rotate as the default path");
     }
 
     @Test

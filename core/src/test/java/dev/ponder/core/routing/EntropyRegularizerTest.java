@@ -57,4 +57,37 @@ class EntropyRegularizerTest {
                     () -> 0.7 * EntropyRegularizer.compute(zs, B, T, 2, 4, 0.7).loss(), 100, i);
         }
     }
+
+    /**
+     * Invocations over different token counts (MoD routes a shared layer over subsets) pool as one
+     * invocation holding each sequence's rows of both: p_b is the mean over all of them.
+     */
+    @Test
+    void invocationsOfDifferentLengthsPoolTheirTokens() {
+        int t1 = 3;
+        int t2 = 2;
+        INDArray z1 = GradCheck.random(6, B * t1, 4).muli(2);
+        INDArray z2 = GradCheck.random(7, B * t2, 4);
+        INDArray joined = Nd4j.create(z1.dataType(), B * (t1 + t2), 4);   // sequence b: its t1 rows, then its t2 rows
+        for (int b = 0; b < B; b++) {
+            for (int i = 0; i < t1; i++) {
+                joined.putRow(b * (t1 + t2) + i, z1.getRow(b * t1 + i));
+            }
+            for (int i = 0; i < t2; i++) {
+                joined.putRow(b * (t1 + t2) + t1 + i, z2.getRow(b * t2 + i));
+            }
+        }
+        EntropyRegularizer.Result split = EntropyRegularizer.compute(List.of(z1, z2), B, new int[] {t1, t2}, 1, 4, 0.5);
+        EntropyRegularizer.Result one = EntropyRegularizer.compute(List.of(joined), B, t1 + t2, 1, 4, 0.5);
+        assertEquals(one.loss(), split.loss(), 1e-12);
+        for (int b = 0; b < B; b++) {
+            for (int i = 0; i < t1; i++) {
+                assertEquals(one.dLogits().get(0).getRow(b * (t1 + t2) + i), split.dLogits().get(0).getRow(b * t1 + i));
+            }
+            for (int i = 0; i < t2; i++) {
+                assertEquals(one.dLogits().get(0).getRow(b * (t1 + t2) + t1 + i),
+                        split.dLogits().get(1).getRow(b * t2 + i));
+            }
+        }
+    }
 }

@@ -25,6 +25,21 @@ class RowGatherTest {
     }
 
     @Test
+    void addRowsAddsIntoDistinctTargetsAndSkipsNegativeOnes() {
+        for (DataType dt : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+            INDArray dst = GradCheck.random(3, 6, 4).castTo(dt);
+            INDArray before = dst.dup();
+            INDArray src = GradCheck.random(4, 3, 4).castTo(dt);
+            RowGather.addRows(src, new int[] {5, -1, 1}, dst);
+            assertEquals(before.getRow(5).add(src.getRow(0)), dst.getRow(5));
+            assertEquals(before.getRow(1).add(src.getRow(2)), dst.getRow(1));
+            for (int r : new int[] {0, 2, 3, 4}) {
+                assertEquals(before.getRow(r), dst.getRow(r), "untouched row " + r);
+            }
+        }
+    }
+
+    @Test
     void gatherSumAddsEachRowsGroupAndZeroesEmptyRows() {
         for (DataType dt : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
             INDArray src = GradCheck.random(2, 5, 4).castTo(dt);

@@ -89,9 +89,9 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /**
-     * Per-token compute of the evaluated tokens (MODELS.md section 5): mean and histogram of the
-     * depth (layer applications) and of the forward FLOPs per token where the family reports them
-     * (executed counts for SUT; the analytic value for dense), the model's other compute scalars as
+     * Per-token compute of the evaluated tokens (MODELS.md section 5): mean and histogram of every
+     * per-token quantity the family reports (depth = layer applications, forward FLOPs, width,
+     * blocks executed; executed counts where they vary, the analytic value where they do not), the model's other compute scalars as
      * token-weighted means, and SUT's halting threshold (as overridden with --set).
      */
     static Map<String, Object> compute(Evaluator.Totals t, ResolvedConfig cfg) {
@@ -100,13 +100,12 @@ final class EvalCommand implements Callable<Integer> {
             ModelConfig m = ModelConfig.fromMap(cfg.section("model"));
             c.put("halting_threshold", m.sut().haltingThreshold());
         }
-        for (String[] h : new String[][] {{"depth", "depth"}, {"flops", "flops_per_token"}}) {
-            dev.ponder.core.metrics.Histogram hist = t.histograms().get(h[0]);
-            if (hist != null) {
-                c.put(h[1] + "_mean", hist.mean());
-                c.put(h[1] + "_histogram", hist.toValue().toMap());
-            }
-        }
+        // every per-token histogram the evaluation gathered (depth, flops, width, blocks, ...)
+        t.histograms().forEach((name, hist) -> {
+            String key = name.equals("flops") ? "flops_per_token" : name;
+            c.put(key + "_mean", hist.mean());
+            c.put(key + "_histogram", hist.toValue().toMap());
+        });
         t.scalarSums().keySet().forEach(name -> c.put(name, t.scalarMean(name)));
         return c;
     }

@@ -15,6 +15,7 @@ import java.util.Map;
  */
 public final class RunSchema {
     public static final List<String> FAMILIES = List.of("dense", "moe", "moeut", "sut", "sharcs", "mod");
+    static final List<String> MOD_BLOCKS = List.of("dense", "moe", "moeut");
 
     private RunSchema() {}
 
@@ -166,6 +167,29 @@ public final class RunSchema {
                 .optional("model.sharcs_router_loss", DOUBLE, "coefficient of the router's BCE loss (default 1)");
     }
 
+    /**
+     * The model keys of Mixture-of-Depths around blocks of {@code block} (dense, moe or moeut): that
+     * family's keys plus mod_* (core's ModSettings holds their defaults and validation).
+     */
+    static ConfigSchema mod(String block) {
+        ConfigSchema base = switch (block) {
+            case "moe" -> moe();
+            case "moeut" -> moeut();
+            default -> dense();
+        };
+        return base.optional("model.mod_block", STRING, "block kind MoD routes around: dense, moe or moeut "
+                        + "(default dense; that family's keys apply)")
+                .optional("model.mod_capacity", DOUBLE, "share of each sequence's tokens a routed block computes "
+                        + "(default 0.125)")
+                .optional("model.mod_every", INT, "every mod_every-th block is routed, the first full (default 2)")
+                .optional("model.mod_router_scale", STRING, "update scale: linear (router output), sigmoid or one "
+                        + "(default linear)")
+                .optional("model.mod_predictor_hidden", INT, "hidden width of the causal predictor MLP (default 64)")
+                .optional("model.mod_predictor_loss", DOUBLE, "predictor BCE coefficient (default 0.01)")
+                .optional("model.mod_inference", STRING, "evaluation routing: predictor (causal) or top_c "
+                        + "(default predictor)");
+    }
+
     /** The schema for the family named in the raw values (model.family). */
     public static ConfigSchema forRaw(Map<String, Object> raw) {
         Object family = raw.get("model.family");
@@ -185,10 +209,18 @@ public final class RunSchema {
                 return schema.addAll(sut());
             case "sharcs":
                 return schema.addAll(sharcs());
+            case "mod": {
+                Object block = raw.getOrDefault("model.mod_block", "dense");
+                if (!MOD_BLOCKS.contains(block.toString())) {
+                    throw new IllegalArgumentException("config key model.mod_block: expected one of " + MOD_BLOCKS
+                            + ", found '" + block + "'");
+                }
+                return schema.addAll(mod(block.toString()));
+            }
             default:
                 if (FAMILIES.contains(f)) {
                     throw new IllegalArgumentException("model.family " + f + " is not implemented yet "
-                            + "(implemented: dense, moeut, moe, sut, sharcs)");
+                            + "(implemented: dense, moeut, moe, sut, sharcs, mod)");
                 }
                 throw new IllegalArgumentException("config key model.family: expected one of " + FAMILIES
                         + ", found '" + f + "'");

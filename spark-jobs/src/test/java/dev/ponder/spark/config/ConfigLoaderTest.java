@@ -79,6 +79,28 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void modModelKeysAreExactlyThoseOfCoreModelConfigPerWrappedBlock() {
+        for (String block : List.of("dense", "moe", "moeut")) {
+            java.util.Set<String> schemaKeys = new java.util.TreeSet<>();
+            for (ConfigKey k : RunSchema.mod(block).keys()) {
+                schemaKeys.add(k.name().substring("model.".length()));
+            }
+            assertEquals(new java.util.TreeSet<>(dev.ponder.core.model.ModelConfig.keysFor("mod", block)), schemaKeys,
+                    block);
+        }
+        String mod = String.join("\n", "model:", "  family: mod", "  mod_block: moeut", "  vocab_size: 64",
+                "  d_model: 16", "  n_layers: 4", "  n_heads: 2", "  ff_n_experts: 8", "  att_n_experts: 2", "");
+        ResolvedConfig c = load(mod, "model.mod_capacity=0.25");
+        dev.ponder.core.model.ModelConfig m = dev.ponder.core.model.ModelConfig.fromMap(c.section("model"));
+        assertEquals(0.25, m.mod().capacity(), 0);
+        assertEquals(8, m.moeut().ffNExperts());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load(mod, "model.d_ff=64"));
+        assertTrue(e.getMessage().contains("model.d_ff"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> load(mod, "model.mod_block=sut"));
+        assertTrue(e.getMessage().contains("model.mod_block") && e.getMessage().contains("sut"), e.getMessage());
+    }
+
+    @Test
     void unknownKeyIsAnErrorNamingItWithASuggestion() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> load(YAML, "train.batchsize=4"));
         assertTrue(e.getMessage().contains("train.batchsize") && e.getMessage().contains("--set")

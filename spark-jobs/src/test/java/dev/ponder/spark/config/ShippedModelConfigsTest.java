@@ -74,4 +74,32 @@ class ShippedModelConfigsTest {
         long pd = dev.ponder.core.model.ModelFactory.createForLoad(d, 0).params().size();
         assertEquals(71_555, ps - pd, "router 256x256 + 256x3 with biases, narrow LayerNorms");
     }
+
+    /** mod-tiny is its dense control with every other block routed: same trunk, data and training. */
+    @Test
+    void modTinyIsItsDenseControlWithRoutedBlocks() throws Exception {
+        ResolvedConfig mod = load("model/mod-tiny.yaml");
+        ResolvedConfig dense = load("model/dense-tiny.yaml");
+        ModelConfig m = ModelConfig.fromMap(mod.section("model"));
+        ModelConfig d = ModelConfig.fromMap(dense.section("model"));
+        assertEquals(d, m.toBuilder().family("dense").mod(null).build(), "same trunk");
+        assertEquals(dense.section("train"), mod.section("train"));
+        assertEquals(dense.getString("data.path"), mod.getString("data.path"));
+        assertEquals(0.125, m.mod().capacity(), 0);
+        assertEquals(2, m.mod().every());
+        int t = mod.getInt("train.seq_len");
+        assertEquals(7.3, Math.round(FlopCount.denseMacsPerToken(d, t) / 1e5) / 10.0, 0);
+        assertEquals(4.1, Math.round(FlopCount.modMacsPerToken(m, t) / 1e5) / 10.0, 0);
+    }
+
+    /** MoD around MoEUT is a config: mod-moeut-tiny is moeut-tiny with every other application routed. */
+    @Test
+    void modMoeutTinyIsMoeutTinyWithRoutedApplications() throws Exception {
+        ResolvedConfig mod = load("model/mod-moeut-tiny.yaml");
+        ResolvedConfig moeut = load("model/moeut-tiny.yaml");
+        ModelConfig m = ModelConfig.fromMap(mod.section("model"));
+        assertEquals(ModelConfig.fromMap(moeut.section("model")), m.toBuilder().family("moeut").mod(null).build());
+        assertEquals(moeut.section("train"), mod.section("train"));
+        assertEquals("moeut", m.blockKind());
+    }
 }

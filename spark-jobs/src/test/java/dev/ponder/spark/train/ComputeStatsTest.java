@@ -56,4 +56,28 @@ class ComputeStatsTest {
         RoundResult r = new RoundResult(new float[1], new float[1], 1);
         assertTrue(ComputeStats.fields(r).isEmpty());
     }
+
+    /** A MoD step's per-token compute reaches the round as blocks and flops histograms (exact counts). */
+    @Test
+    void modRoundsCarryBlocksAndFlopsPerToken() {
+        dev.ponder.core.model.ModelConfig c = dev.ponder.core.model.ModelConfig.builder().family("mod").vocabSize(16)
+                .dModel(8).nLayers(4).nHeads(2).contextLength(16)
+                .mod(dev.ponder.core.model.ModSettings.defaults("dense").withCapacity(0.25)).build();
+        dev.ponder.core.model.LanguageModel m = dev.ponder.core.model.ModelFactory.create(c, 1);
+        RoundResult r = new RoundResult(new float[1], new float[1], 1);
+        int[] tokens = new int[2 * 9];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = i % 16;
+        }
+        m.forwardBackward(tokens, 2, 9);
+        r.tokens = 16;
+        ComputeStats.record(m, 16, 8, r);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> hs = (Map<String, Object>) ComputeStats.fields(r).get("histograms");
+        HistogramValue blocks = HistogramValue.fromMap((Map<String, Object>) hs.get("blocks"));
+        assertEquals(16, blocks.num());
+        assertEquals(2 * 16 + 2 * 4, blocks.sum(), 1e-9, "2 full blocks for all 16 tokens, 2 routed for 2 of 8 each");
+        assertTrue(hs.containsKey("flops"));
+        assertTrue(!hs.containsKey("depth"), "MoD's depth is the blocks histogram");
+    }
 }
