@@ -9,7 +9,6 @@ import dev.ponder.core.routing.Dispatcher;
 import dev.ponder.core.routing.HostArrays;
 import dev.ponder.core.routing.RowGather;
 import dev.ponder.core.routing.Routing;
-import dev.ponder.core.routing.Views;
 import dev.ponder.core.tensor.Ops;
 import dev.ponder.core.tensor.Shapes;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -35,10 +34,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * and "{name}.v.weight" [H dh, d]. Init as the reference: expert weights U(+-1/fan_in) (its
  * ParallelExperts), K and V Xavier-uniform with gain 1/sqrt(2), no biases.
  *
- * <p>Layout: queries of sequence b are packed as [H, k n_b, dh] (rows slot-major, then token), so
- * one batched gemm per sequence scores them against that sequence's keys [H, T_b, dh], T_b = the
- * last active position + 1 (keys past every query are never computed). The cache holds post-RoPE
- * keys and the values as [B, H, T, dh]; row moves between layouts are {@link RowGather} copies.
+ * <p>Layout: the queries of all sequences are packed into one zero-padded [B H, rows, dh] array
+ * (rows slot-major, then token; see {@link Layout}), so one batched gemm scores them against the
+ * keys [B H, T_max, dh], T_max = the last running position + 1 (keys past every query are never
+ * computed). The cache holds post-RoPE keys and the values as [B, H, T, dh]; row moves between
+ * layouts are {@link RowGather} copies.
  */
 public final class MoMhaAttention {
     private static final double MASKED = -1e9;
@@ -128,10 +128,10 @@ public final class MoMhaAttention {
             }
         }
 
-        /** Sequence b's [H, len, dh] block of a cache array (strided when len < T). */
-        private INDArray block(INDArray a, int b, int len) {
-            return Nd4j.create(a.data(), new long[] {heads, len, headDim},
-                    new long[] {(long) seqLen * headDim, headDim, 1}, a.offset() + (long) b * heads * seqLen * headDim, 'c');
+        /** Every sequence's keys [0, len) of a cache array, [B H, len, dh] (strided when len < T). */
+        private INDArray leading(INDArray a, int len) {
+            return Nd4j.create(a.data(), new long[] {a.size(0) / seqLen, len, headDim},
+                    new long[] {(long) seqLen * headDim, headDim, 1}, a.offset(), 'c');
         }
     }
 
@@ -187,13 +187,23 @@ public final class MoMhaAttention {
         return dsn;
     }
 
-    /** Per sequence: query rows [H, k n_b, dh] start at packed row {@code base} and see keys [0, keys). */
-    private record Block(int b, int base, int rows, int keys, INDArray probs) {}
+    /**
+     * The query layout of one attention: every sequence's queries padded to the longest, [B H, rows, dh]
+     * with rows = k x (most running tokens of a sequence), row j n + i for slot j of the sequence's
+     * i-th running token; all of them see keys [0, keys), keys = the last running position + 1.
+     * {@code packedRow[(i k + j) H + h]} is where slot row (i, j), head h sits. Padding rows are zero:
+     * uniform attention that nobody reads, and no gradient.
+     *
+     * <p>Why padded and all at once rather than a batched gemm per sequence: each ND4J call costs
+     * 50-150 µs on the loaded 2-core machine, and a step of few running tokens was dominated by the
+     * per-sequence calls (measured: a layer step over 32 tokens cost a quarter of one over 1024).
+     */
+    private record Layout(int batch, int rows, int keys, int[] packedRow) {}
 
     /** Everything backward needs, the routing (for expert-load statistics) and the MACs run per query row. */
     public record Saved(TanhRouter.Saved router, Routing routing, Dispatcher.Saved query, int[] slotPositions,
-                        int[] packSource, int[] unpackSource, INDArray packedQ, INDArray packedOut, Block[] blocks,
-                        INDArray keys, INDArray values, Dispatcher.Saved out, long[] macsPerRow) {}
+                        Layout layout, INDArray packedQ, INDArray probs, INDArray packedOut, INDArray keys,
+                        INDArray values, Dispatcher.Saved out, long[] macsPerRow) {}
 
     /** xn [n, d], the normalised inputs of the query tokens {@code tokens} (sorted) -> [n, d]. */
     public Fwd<Saved> forward(INDArray xn, int[] tokens, Cache c) {
@@ -214,37 +224,26 @@ public final class MoMhaAttention {
         rope.forwardRowsInPlace(qf.out(), slotPos, heads);
         PhaseTimer.stop("attention_proj", t0);
         t0 = PhaseTimer.start();
-        Block[] blocks = blocks(tokens, pos, c);
-        int[][] maps = packMaps(blocks, tokens, c.seqLen);
-        INDArray packedQ = Nd4j.createUninitialized(xn.dataType(), (long) n * k * heads, headDim);
-        RowGather.gather(qf.out().reshape((long) n * k * heads, headDim), maps[0], packedQ);
-        INDArray packedOut = Nd4j.createUninitialized(xn.dataType(), (long) n * k * heads, headDim);
-        long[] macs = new long[n];
-        int row = 0;
-        for (int bi = 0; bi < blocks.length; bi++) {
-            Block bl = blocks[bi];
-            INDArray qb = packed(packedQ, bl);                                  // [H, k n_b, dh]
-            INDArray p = Ops.mm(qb, c.block(c.keys, bl.b(), bl.keys()), false, true, scale); // -> [H, k n_b, T_b]
-            p.reshape(heads, (long) bl.rows() * bl.keys()).addiRowVector(mask(bl, pos, row, xn.dataType()));
-            Ops.softmaxLastDimInPlace(p);
-            Ops.gemm(p, c.block(c.values, bl.b(), bl.keys()), packed(packedOut, bl), false, false, 1.0, 0.0);
-            blocks[bi] = new Block(bl.b(), bl.base(), bl.rows(), bl.keys(), p);
-            for (int i = 0; i < bl.rows() / k; i++) {
-                macs[row + i] = 2L * k * hd * bl.keys();                          // scores and values
-            }
-            row += bl.rows() / k;
-        }
+        int batch = (int) (c.keys.size(0) / ((long) heads * c.seqLen));
+        Layout lay = layout(tokens, pos, batch, c.seqLen);
+        INDArray packedQ = pack(qf.out(), lay);                                  // [B H, rows, dh]
+        INDArray p = Ops.mm(packedQ, c.leading(c.keys, lay.keys()), false, true, scale); // -> [B H, rows, keys]
+        p.reshape(batch, heads, (long) lay.rows() * lay.keys()).addi(mask(lay, tokens, pos, c.seqLen, xn.dataType()));
+        Ops.softmaxLastDimInPlace(p);
+        INDArray packedOut = Ops.mm(p, c.leading(c.values, lay.keys()), false, false); // -> [B H, rows, dh]
         INDArray slotOut = Nd4j.createUninitialized(xn.dataType(), (long) n * k * heads, headDim);
-        RowGather.gather(packedOut, maps[1], slotOut);                           // -> [n k H, dh] = [n k, H dh]
+        RowGather.gather(packedOut.reshape((long) batch * heads * lay.rows(), headDim), lay.packedRow(), slotOut);
         PhaseTimer.stop("attention_core", t0);
         // outputs: slot s reads its attention result and writes row s / k, gated
         Fwd<Dispatcher.Saved> of = Dispatcher.forward(DispatchPlan.contiguous(r, n * k, n),
                 slotOut.reshape((long) n * k, hd), o.value());                  // -> [n, d]
+        long[] macs = new long[n];
         for (int i = 0; i < n; i++) {
-            macs[i] += router.macsPerRow() + 2L * k * dim * hd;                  // router, query and output experts
+            // router, query and output experts, scores and values over the keys computed
+            macs[i] = router.macsPerRow() + 2L * k * dim * hd + 2L * k * hd * lay.keys();
         }
-        return new Fwd<>(of.out(), new Saved(routed.saved(), r, qf.saved(), slotPos, maps[0], maps[1], packedQ,
-                packedOut, blocks, c.keys, c.values, of.saved(), macs));
+        return new Fwd<>(of.out(), new Saved(routed.saved(), r, qf.saved(), slotPos, lay, packedQ, p, packedOut,
+                c.keys, c.values, of.saved(), macs));
     }
 
     /**
@@ -255,25 +254,20 @@ public final class MoMhaAttention {
         c.startBackward();
         int n = (int) dy.size(0);
         int hd = heads * headDim;
+        Layout lay = s.layout();
         Dispatcher.Grads go = Dispatcher.backward(s.out(), o.value(), o.grad(), dy);   // dSlotOut [n k, H dh]
         long t0 = PhaseTimer.start();
-        INDArray dPackedOut = Nd4j.createUninitialized(dy.dataType(), (long) n * k * heads, headDim);
-        RowGather.gather(go.dInput().reshape((long) n * k * heads, headDim), s.packSource(), dPackedOut);
+        INDArray dO = pack(go.dInput(), lay);                                      // [B H, rows, dh]
+        long r = (long) lay.batch() * heads * lay.rows();
         // D_i = rowsum(dO * O): the softmax backward's row term, over dh instead of T (see CausalSoftmaxAttention)
-        INDArray rowDot = dPackedOut.mul(s.packedOut()).sum(1).reshape((long) n * k * heads, 1);
-        INDArray dPackedQ = Nd4j.createUninitialized(dy.dataType(), (long) n * k * heads, headDim);
-        for (Block bl : s.blocks()) {
-            INDArray dO = packed(dPackedOut, bl);                                 // [H, k n_b, dh]
-            INDArray dP = Ops.mm(dO, c.block(s.values(), bl.b(), bl.keys()), false, true); // -> [H, k n_b, T_b]
-            Ops.gemm(bl.probs(), dO, c.block(c.dValues, bl.b(), bl.keys()), true, false, 1.0, 1.0); // dV += P^T dO
-            long r = (long) heads * bl.rows();
-            dP.reshape(r, bl.keys()).subiColumnVector(Views.rows(rowDot, bl.base(), r))
-                    .muli(bl.probs().reshape(r, bl.keys()));                      // dS = P (dP - D)
-            Ops.gemm(dP, c.block(s.keys(), bl.b(), bl.keys()), packed(dPackedQ, bl), false, false, scale, 0.0);
-            Ops.gemm(dP, packed(s.packedQ(), bl), c.block(c.dKeys, bl.b(), bl.keys()), true, false, scale, 1.0);
-        }
+        INDArray rowDot = dO.reshape(r, headDim).mul(s.packedOut().reshape(r, headDim)).sum(1).reshape(r, 1);
+        INDArray dP = Ops.mm(dO, c.leading(s.values(), lay.keys()), false, true);  // -> [B H, rows, keys]
+        Ops.gemm(s.probs(), dO, c.leading(c.dValues, lay.keys()), true, false, 1.0, 1.0); // dV += P^T dO
+        dP.reshape(r, lay.keys()).subiColumnVector(rowDot).muli(s.probs().reshape(r, lay.keys())); // dS = P (dP - D)
+        INDArray dPackedQ = Ops.mm(dP, c.leading(s.keys(), lay.keys()), false, false, scale); // -> [B H, rows, dh]
+        Ops.gemm(dP, s.packedQ(), c.leading(c.dKeys, lay.keys()), true, false, scale, 1.0); // dK += dS^T Q
         INDArray dq = Nd4j.createUninitialized(dy.dataType(), (long) n * k * heads, headDim);
-        RowGather.gather(dPackedQ, s.unpackSource(), dq);                           // -> [n k, H dh]
+        RowGather.gather(dPackedQ.reshape(r, headDim), lay.packedRow(), dq);       // -> [n k, H dh]
         PhaseTimer.stop("attention_core", t0);
         t0 = PhaseTimer.start();
         INDArray dqSlots = dq.reshape((long) n * k, hd);
@@ -283,70 +277,59 @@ public final class MoMhaAttention {
         return dxn.addi(router.backward(s.router(), go.dGates(), dLogitsExtra));
     }
 
-    /** Queries per sequence: [H, k n_b, dh] blocks in token order, each seeing keys up to its last position. */
-    private Block[] blocks(int[] tokens, int[] pos, Cache c) {
-        java.util.List<Block> out = new java.util.ArrayList<>();
-        int base = 0;
-        int i = 0;
-        while (i < tokens.length) {
-            int b = tokens[i] / c.seqLen;
-            int j = i;
-            while (j < tokens.length && tokens[j] / c.seqLen == b) {
-                j++;
-            }
-            out.add(new Block(b, base, k * (j - i), pos[j - 1] + 1, null));
-            base += heads * k * (j - i);
-            i = j;
+    /** The padded query layout of the running tokens (sorted by token, so grouped by sequence). */
+    private Layout layout(int[] tokens, int[] pos, int batch, int seqLen) {
+        int[] count = new int[batch];
+        int[] local = new int[tokens.length];
+        int keys = 0;
+        for (int i = 0; i < tokens.length; i++) {
+            local[i] = count[tokens[i] / seqLen]++;
+            keys = Math.max(keys, pos[i] + 1);
         }
-        return out.toArray(new Block[0]);
+        int most = 0;
+        for (int cnt : count) {
+            most = Math.max(most, cnt);
+        }
+        int rows = k * most;
+        int[] packed = new int[tokens.length * k * heads];
+        for (int i = 0; i < tokens.length; i++) {
+            int b = tokens[i] / seqLen;
+            for (int j = 0; j < k; j++) {
+                for (int h = 0; h < heads; h++) {
+                    packed[(i * k + j) * heads + h] = (b * heads + h) * rows + j * most + local[i];
+                }
+            }
+        }
+        return new Layout(batch, rows, keys, packed);
+    }
+
+    /** Slot rows [n k, H dh] into the zero-padded layout [B H, rows, dh]. */
+    private INDArray pack(INDArray slots, Layout lay) {
+        INDArray out = Nd4j.zeros(slots.dataType(), (long) lay.batch() * heads, lay.rows(), headDim);
+        RowGather.copyRows(slots.reshape((long) lay.packedRow().length, headDim), iota(lay.packedRow().length),
+                out.reshape((long) lay.batch() * heads * lay.rows(), headDim), lay.packedRow());
+        return out;
     }
 
     /**
-     * Row maps between the slot layout [n k H, dh] (row (i k + j) H + h) and the packed layout
-     * (sequence blocks [H, k n_b, dh]): {pack source: slot row of each packed row, unpack source:
-     * packed row of each slot row}.
+     * Additive causal mask [B, 1, rows * keys] (broadcast over heads): a running token's rows see keys
+     * up to its position; padding rows see every key (their queries are zero).
      */
-    private int[][] packMaps(Block[] blocks, int[] tokens, int seqLen) {
-        int total = tokens.length * k * heads;
-        int[] pack = new int[total];
-        int[] unpack = new int[total];
-        int first = 0;                                                           // first query row of the block
-        for (Block bl : blocks) {
-            int nb = bl.rows() / k;
-            for (int h = 0; h < heads; h++) {
-                for (int j = 0; j < k; j++) {
-                    for (int i = 0; i < nb; i++) {
-                        int packedRow = bl.base() + (h * k + j) * nb + i;
-                        int slotRow = ((first + i) * k + j) * heads + h;
-                        pack[packedRow] = slotRow;
-                        unpack[slotRow] = packedRow;
-                    }
-                }
-            }
-            first += nb;
-        }
-        return new int[][] {pack, unpack};
-    }
-
-    /** Additive causal mask [k n_b * T_b] of a block: query row (j, i) sees keys <= its position. */
-    private INDArray mask(Block bl, int[] pos, int firstRow, DataType dtype) {
-        int nb = bl.rows() / k;
-        int keys = bl.keys();
-        double[] m = new double[bl.rows() * keys];
-        for (int j = 0; j < k; j++) {
-            for (int i = 0; i < nb; i++) {
-                int from = (j * nb + i) * keys;
-                for (int key = pos[firstRow + i] + 1; key < keys; key++) {
-                    m[from + key] = MASKED;
-                }
+    private INDArray mask(Layout lay, int[] tokens, int[] pos, int seqLen, DataType dtype) {
+        int rows = lay.rows();
+        int keys = lay.keys();
+        int most = rows / k;
+        double[] m = new double[lay.batch() * rows * keys];
+        int[] seen = new int[lay.batch()];
+        for (int i = 0; i < tokens.length; i++) {
+            int b = tokens[i] / seqLen;
+            int local = seen[b]++;
+            for (int j = 0; j < k; j++) {
+                int from = (b * rows + j * most + local) * keys;
+                java.util.Arrays.fill(m, from + pos[i] + 1, from + keys, MASKED);
             }
         }
-        return HostArrays.create(m, dtype, m.length);
-    }
-
-    /** A block's [H, k n_b, dh] view of a packed [n k H, dh] array. */
-    private INDArray packed(INDArray a, Block bl) {
-        return Views.rows(a, bl.base(), (long) heads * bl.rows()).reshape(heads, bl.rows(), headDim);
+        return HostArrays.create(m, dtype, lay.batch(), 1, (long) rows * keys);
     }
 
     private static int[] positions(int[] tokens, int seqLen) {
