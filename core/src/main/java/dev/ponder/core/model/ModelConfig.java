@@ -152,7 +152,10 @@ public record ModelConfig(
         if (m.containsKey("head_bias")) b.headBias(ConfigValues.bool(m, "head_bias"));
         if ("moeut".equals(fam)) b.moeut(MoeutSettings.fromMap(m));
         if ("moe".equals(fam)) b.moe(MoeSettings.fromMap(m));
-        if ("sharcs".equals(fam)) b.sharcs(SharcsSettings.fromMap(m, ConfigValues.integer(m, "n_layers")));
+        if ("sharcs".equals(fam)) {
+            b.sharcs(SharcsSettings.fromMap(m, ConfigValues.integer(m, "n_layers"),
+                    m.containsKey("context_length") ? ConfigValues.integer(m, "context_length") : b.contextLength));
+        }
         return b.build();
     }
 
@@ -290,7 +293,8 @@ public record ModelConfig(
             if ("moe".equals(family)) {
                 ff = 4 * dModel;   // unused: the experts' width is moe_expert_size
             }
-            SharcsSettings sh = "sharcs".equals(family) && sharcs == null ? SharcsSettings.defaults(nLayers) : sharcs;
+            SharcsSettings sh = "sharcs".equals(family) && sharcs == null
+                    ? SharcsSettings.defaults(nLayers, contextLength) : sharcs;
             return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, dh, ff, activation, ropeBase,
                     ropeFraction, contextLength, tieEmbeddings, "moe".equals(family) ? false : bias, headBias,
                     moeut, moe, sh);

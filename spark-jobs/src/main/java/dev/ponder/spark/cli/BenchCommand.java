@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchCommand.Train.class, BenchPrep.class, BenchScaling.class, BenchDevice.class})
+        subcommands = {BenchCommand.Train.class, BenchPrep.class, BenchScaling.class, BenchDevice.class,
+                BenchWidth.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.ParentCommand
     PonderCli parent;
