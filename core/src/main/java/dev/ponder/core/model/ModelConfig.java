@@ -196,7 +196,10 @@ public record ModelConfig(
         if (m.containsKey("head_bias")) b.headBias(ConfigValues.bool(m, "head_bias"));
         if ("moeut".equals(kind)) b.moeut(MoeutSettings.fromMap(m));
         if ("moe".equals(kind)) b.moe(MoeSettings.fromMap(m));
-        if ("sharcs".equals(fam)) b.sharcs(SharcsSettings.fromMap(m, ConfigValues.integer(m, "n_layers")));
+        if ("sharcs".equals(fam)) {
+            b.sharcs(SharcsSettings.fromMap(m, ConfigValues.integer(m, "n_layers"),
+                    m.containsKey("context_length") ? ConfigValues.integer(m, "context_length") : b.contextLength));
+        }
         if ("sut".equals(fam)) b.sut(SutSettings.fromMap(m));
         if ("mod".equals(fam)) b.mod(ModSettings.fromMap(m));
         return b.build();
@@ -363,7 +366,8 @@ public record ModelConfig(
             if ("moe".equals(kind)) {
                 ff = 4 * dModel;   // unused: the experts' width is moe_expert_size
             }
-            SharcsSettings sh = "sharcs".equals(family) && sharcs == null ? SharcsSettings.defaults(nLayers) : sharcs;
+            SharcsSettings sh = "sharcs".equals(family) && sharcs == null
+                    ? SharcsSettings.defaults(nLayers, contextLength) : sharcs;
             return new ModelConfig(family, vocabSize, dModel, nLayers, nHeads, dh, ff, act, ropeBase,
                     ropeFraction, contextLength, tieEmbeddings, "moe".equals(kind) ? false : bias, headBias,
                     moeut, moe, sh, sut, mod);

@@ -1,6 +1,7 @@
 package dev.ponder.core.model;
 
 import dev.ponder.core.metrics.Histogram;
+import dev.ponder.core.metrics.PhaseTimer;
 import dev.ponder.core.nn.Embedding;
 import dev.ponder.core.nn.Fwd;
 import dev.ponder.core.nn.LayerNorm;
@@ -230,15 +231,19 @@ public final class SharcsLm implements LanguageModel {
         int[] tg = reorder(w.targets(), plan.order(), t);
         int start = ss.startLayer();
         try (StepWorkspace ignored = StepWorkspace.open()) {
+            long t0 = PhaseTimer.start();
             Fwd<Embedding.Saved> emb = embedding.forward(in);
             INDArray x = emb.out();                                          // [B*T, d], the residual stream
+            t0 = PhaseTimer.stop("embedding", t0);
             List<DenseBlock.Saved> trunk = new ArrayList<>(start);
             for (int i = 0; i < start; i++) {
                 trunk.add(blocks.get(i).forwardInPlace(x, batch, t));
             }
+            t0 = PhaseTimer.stop("trunk forward", t0);
             Fwd<WidthRouter.Saved> r = router.forward(x, batch, t);         // [B*R, |W|]
             RouterLoss.Result rl = RouterLoss.compute(r.out(), plan.labels(),
                     CausalPool.rowsPerSample(ss.routerPool(), t), ss.routerLoss());
+            PhaseTimer.stop("router", t0);
             INDArray dx = backward ? Nd4j.zeros(x.dataType(), n, config.dModel()) : null; // d(loss)/d(layer r-1 output)
             double ceSum = 0;
             double[] tokensAt = new double[widths.size()];
@@ -271,13 +276,17 @@ public final class SharcsLm implements LanguageModel {
                 s0 = s1;
             }
             if (backward) {
+                t0 = PhaseTimer.start();
                 dx.addi(router.backward(r.saved(), rl.dLogits()));
+                t0 = PhaseTimer.stop("router", t0);
                 for (int i = start - 1; i >= 0; i--) {
                     try (StepWorkspace scratch = StepWorkspace.scratch()) {   // dx is updated in place
                         blocks.get(i).backwardInPlace(trunk.get(i), dx);
                     }
                 }
+                t0 = PhaseTimer.stop("trunk backward", t0);
                 embedding.backward(emb.saved(), dx);
+                PhaseTimer.stop("embedding", t0);
             }
             double ce = ceSum / n;
             double aux = ss.routerLoss() * rl.loss();
@@ -306,24 +315,30 @@ public final class SharcsLm implements LanguageModel {
                           double[] rowLoss) {
         int nb = s1 - s0;
         int rows = nb * t;
+        long t0 = PhaseTimer.start();
         INDArray xb = Views.block(x, (long) s0 * t, rows, w.dModel()).dup('c'); // [nb*T, dW], leading channels
         List<DenseBlock.Saved> saved = new ArrayList<>();
         for (int i = ss.startLayer(); i < blocks.size(); i++) {
             saved.add(blocks.get(i).forwardInPlace(xb, nb, t, w));
         }
+        t0 = PhaseTimer.stop("sliced forward", t0);
         LayerNorm norm = outNorms[w.index()];
         Fwd<LayerNorm.Saved> fin = norm.forward(xb);
         if (dx == null) {
-            return head.loss(fin.out(), targets, null, rowLoss);
+            double sum = head.loss(fin.out(), targets, null, rowLoss);
+            PhaseTimer.stop("lm_head", t0);
+            return sum;
         }
         LmHead.Result ce = head.lossAndGrad(fin.out(), targets, gradScale, rowLoss);
         INDArray dxb = norm.backward(fin.saved(), ce.dx());                   // [nb*T, dW]
+        t0 = PhaseTimer.stop("lm_head", t0);
         for (int i = blocks.size() - 1; i >= ss.startLayer(); i--) {
             try (StepWorkspace scratch = StepWorkspace.scratch()) {
                 blocks.get(i).backwardInPlace(saved.get(i - ss.startLayer()), dxb);
             }
         }
         Views.block(dx, (long) s0 * t, rows, w.dModel()).assign(dxb);
+        PhaseTimer.stop("sliced backward", t0);
         return ce.lossSum();
     }
 

@@ -21,7 +21,7 @@ import java.util.Map;
  *       really shrinks; per-token widths would need every earlier token's keys and values at every
  *       width a later token may pick (evaluation then runs one pass per width used). Either way no
  *       prediction sees a later token.</li>
- *   <li>sharcs_prefix_len (32): P, the tokens the prefix router reads; the first P positions are
+ *   <li>sharcs_prefix_len (32, at most context_length): P, the tokens the prefix router reads; the first P positions are
  *       predicted at full width at inference (the width is not known before P tokens are seen).</li>
  *   <li>sharcs_history (3): W, the visits of a window whose confidences label it (the reference's
  *       train_router_window_size; its README example uses 3).</li>
@@ -85,10 +85,10 @@ public record SharcsSettings(List<Double> widths, int startLayer, int routerHidd
         }
     }
 
-    /** The reference's defaults for a model of {@code nLayers} layers. */
-    public static SharcsSettings defaults(int nLayers) {
-        return new SharcsSettings(DEFAULT_WIDTHS, Math.max(1, nLayers / 4), 1024, CausalPool.Mode.PREFIX, 32, 3,
-                DEFAULT_RANGES, 1.0);
+    /** The reference's defaults for a model of {@code nLayers} layers and the given context length. */
+    public static SharcsSettings defaults(int nLayers, int contextLength) {
+        return new SharcsSettings(DEFAULT_WIDTHS, Math.max(1, nLayers / 4), 1024, CausalPool.Mode.PREFIX,
+                Math.max(1, Math.min(32, contextLength)), 3, DEFAULT_RANGES, 1.0);
     }
 
     /** The widths with their layer shapes for a model of width d, H heads and FFN width d_ff. */
@@ -124,8 +124,8 @@ public record SharcsSettings(List<Double> widths, int startLayer, int routerHidd
         shapes(dModel, nHeads, dFf);
     }
 
-    static SharcsSettings fromMap(Map<String, ?> m, int nLayers) {
-        SharcsSettings d = defaults(nLayers);
+    static SharcsSettings fromMap(Map<String, ?> m, int nLayers, int contextLength) {
+        SharcsSettings d = defaults(nLayers, contextLength);
         List<Double> widths = m.containsKey("sharcs_widths") ? parseWidths(ConfigValues.string(m, "sharcs_widths"))
                 : d.widths;
         return new SharcsSettings(widths,

@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
         subcommands = {BenchCommand.Train.class, BenchPrep.class, BenchScaling.class, BenchDevice.class,
-                BenchHalting.class, BenchCapacity.class})
+                BenchHalting.class, BenchCapacity.class, BenchWidth.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.ParentCommand
     PonderCli parent;

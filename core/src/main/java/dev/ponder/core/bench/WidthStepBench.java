@@ -1,0 +1,142 @@
+package dev.ponder.core.bench;
+
+import dev.ponder.core.model.FlopCount;
+import dev.ponder.core.model.ModelConfig;
+import dev.ponder.core.model.SharcsLm;
+import dev.ponder.core.optim.AdamW;
+import dev.ponder.core.optim.GradClip;
+import dev.ponder.core.width.Width;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * Wall-clock per step against FLOPs per token for each SHARCS width (MODELS.md section 3: a
+ * sub-network must really be cheaper, not only on paper). One model; every round times one
+ * training step (zero grads, forward + backward with every window at width w, clip, AdamW) and one
+ * inference forward at each width, in an order rotated per round so that bursts of other work on a
+ * shared machine hit all widths alike; medians over the rounds.
+ *
+ * <p>FLOPs per token are executed forward FLOPs at the width: 2 x (the blocks' multiply-adds, the
+ * router's share and the LM head at the sliced width). Training counts 3 x that (backward = 2 x
+ * forward). The realised speed-up of width w is t(1.0) / t(w); its FLOP reduction F(1.0) / F(w);
+ * their ratio is what the benchmark checks (>= 0.8). Costs that do not shrink with the width stay
+ * in the wall clock: the embedding, the optimizer over all parameters (AdamW moves every parameter
+ * every step, as PyTorch's does for sliced weights whose gradient is zero outside the slice), per-op
+ * overheads. The step is therefore also split into the model's forward + backward and the
+ * optimizer (zero grads, clip, AdamW), and the process CPU time of the step is reported beside its
+ * wall clock (CPU time is less sensitive to other processes on a shared machine).
+ */
+public final class WidthStepBench {
+    private WidthStepBench() {}
+
+    /** Medians of one width: the whole training step, its model and optimizer parts, its CPU time, inference. */
+    public record Times(double step, double model, double optimizer, double stepCpu, double inference) {}
+
+    /** One width's FLOPs and medians, and its speed-ups over full width (full / this). */
+    public record Row(double width, double forwardFlopsPerToken, double headFlopsPerToken, Times times,
+                      double flopReduction, Times speedup) {
+        /** Realised training step speed-up over the FLOP reduction. */
+        public double trainRatio() {
+            return speedup.step() / flopReduction;
+        }
+
+        public double inferenceRatio() {
+            return speedup.inference() / flopReduction;
+        }
+    }
+
+    /** All widths, widest last, and the run's shape. */
+    public record Result(List<Row> rows, int batch, int seqLen, int rounds, long parameters) {}
+
+    /** Forward FLOPs per token of a pass at width w (blocks, router share, sliced head). */
+    public static double forwardFlopsPerToken(ModelConfig c, Width w, int seqLen) {
+        long perRow = FlopCount.sharcsRouterMacsPerRow(c);
+        double router = c.sharcs().routerPool() == dev.ponder.core.width.CausalPool.Mode.PREFIX
+                ? perRow / (double) seqLen : perRow;
+        return 2.0 * (FlopCount.sharcsBlocksMacsPerToken(c, w, seqLen) + router + headMacs(c, w));
+    }
+
+    static double headMacs(ModelConfig c, Width w) {
+        return (double) w.dModel() * c.vocabSize();
+    }
+
+    public static Result run(ModelConfig config, int batch, int seqLen, int warmup, int rounds, long seed) {
+        SharcsLm model = new SharcsLm(config, seed, DataType.FLOAT);
+        AdamW opt = new AdamW(model.params(), AdamW.Config.defaults());
+        int[] tokens = new int[batch * (seqLen + 1)];
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = r.nextInt(config.vocabSize());
+        }
+        List<Width> widths = model.widths();
+        int k = widths.size();
+        for (int i = 0; i < warmup; i++) {
+            for (Width w : widths) {
+                trainStep(model, opt, tokens, batch, seqLen, w.fraction());
+                model.evaluateAtWidth(tokens, batch, seqLen + 1, w.fraction(), false);
+            }
+        }
+        double[][][] t = new double[k][5][rounds];                        // [width][part][round]
+        for (int round = 0; round < rounds; round++) {
+            for (int j = 0; j < k; j++) {
+                int wi = (round + j) % k;                                   // rotate the order every round
+                double w = widths.get(wi).fraction();
+                long cpu0 = processCpuNanos();
+                long t0 = System.nanoTime();
+                model.params().zeroGrads();
+                model.forwardBackwardAtWidth(tokens, batch, seqLen + 1, w);
+                long t1 = System.nanoTime();
+                GradClip.clipByGlobalNorm(model.params().grads(), 1.0);
+                opt.step(1e-4);
+                long t2 = System.nanoTime();
+                long cpu1 = processCpuNanos();
+                model.evaluateAtWidth(tokens, batch, seqLen + 1, w, false);
+                long t3 = System.nanoTime();
+                t[wi][0][round] = (t2 - t0) / 1e9;
+                t[wi][1][round] = (t1 - t0) / 1e9;
+                t[wi][2][round] = (t2 - t1) / 1e9;
+                t[wi][3][round] = (cpu1 - cpu0) / 1e9;
+                t[wi][4][round] = (t3 - t2) / 1e9;
+            }
+            model.drainComputeHistograms();
+        }
+        Times[] med = new Times[k];
+        for (int j = 0; j < k; j++) {
+            med[j] = new Times(median(t[j][0]), median(t[j][1]), median(t[j][2]), median(t[j][3]), median(t[j][4]));
+        }
+        Times full = med[k - 1];
+        double fullFlops = forwardFlopsPerToken(config, widths.get(k - 1), seqLen);
+        List<Row> rows = new ArrayList<>();
+        for (Width w : widths) {
+            Times m = med[w.index()];
+            double f = forwardFlopsPerToken(config, w, seqLen);
+            rows.add(new Row(w.fraction(), f, 2 * headMacs(config, w), m, fullFlops / f,
+                    new Times(full.step() / m.step(), full.model() / m.model(), full.optimizer() / m.optimizer(),
+                            full.stepCpu() / m.stepCpu(), full.inference() / m.inference())));
+        }
+        return new Result(rows, batch, seqLen, rounds, model.params().size());
+    }
+
+    /** CPU time of this process (all threads), or 0 where the JVM does not report it. */
+    static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
+    }
+
+    private static void trainStep(SharcsLm model, AdamW opt, int[] tokens, int batch, int seqLen, double width) {
+        model.params().zeroGrads();
+        model.forwardBackwardAtWidth(tokens, batch, seqLen + 1, width);
+        GradClip.clipByGlobalNorm(model.params().grads(), 1.0);
+        opt.step(1e-4);
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+    }
+}
