@@ -32,8 +32,12 @@ import org.nd4j.linalg.api.buffer.DataType;
 public final class WidthStepBench {
     private WidthStepBench() {}
 
-    /** Medians of one width: the whole training step, its model and optimizer parts, its CPU time, inference. */
-    public record Times(double step, double model, double optimizer, double stepCpu, double inference) {}
+    /**
+     * Medians of one width: the whole training step, its model and optimizer parts, its CPU time,
+     * inference; and the fastest step of all rounds (less exposed to other processes than a median).
+     */
+    public record Times(double step, double model, double optimizer, double stepCpu, double inference,
+                        double bestStep) {}
 
     /** One width's FLOPs and medians, and its speed-ups over full width (full / this). */
     public record Row(double width, double forwardFlopsPerToken, double headFlopsPerToken, Times times,
@@ -105,7 +109,8 @@ public final class WidthStepBench {
         }
         Times[] med = new Times[k];
         for (int j = 0; j < k; j++) {
-            med[j] = new Times(median(t[j][0]), median(t[j][1]), median(t[j][2]), median(t[j][3]), median(t[j][4]));
+            med[j] = new Times(median(t[j][0]), median(t[j][1]), median(t[j][2]), median(t[j][3]), median(t[j][4]),
+                    Arrays.stream(t[j][0]).min().orElse(Double.NaN));
         }
         Times full = med[k - 1];
         double fullFlops = forwardFlopsPerToken(config, widths.get(k - 1), seqLen);
@@ -115,7 +120,8 @@ public final class WidthStepBench {
             double f = forwardFlopsPerToken(config, w, seqLen);
             rows.add(new Row(w.fraction(), f, 2 * headMacs(config, w), m, fullFlops / f,
                     new Times(full.step() / m.step(), full.model() / m.model(), full.optimizer() / m.optimizer(),
-                            full.stepCpu() / m.stepCpu(), full.inference() / m.inference())));
+                            full.stepCpu() / m.stepCpu(), full.inference() / m.inference(),
+                            full.bestStep() / m.bestStep())));
         }
         return new Result(rows, batch, seqLen, rounds, model.params().size());
     }

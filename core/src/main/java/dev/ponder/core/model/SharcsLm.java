@@ -183,52 +183,14 @@ public final class SharcsLm implements LanguageModel {
         throw new IllegalArgumentException("width: expected one of sharcs_widths " + ss.widths() + ", found " + fraction);
     }
 
-    /** The batch's windows reordered by training width: row order, keys, labels and bucket bounds. */
-    private record Plan(int[] order, long[] keys, boolean[][] labels, int[] width) {}
-
-    private Plan plan(int[] tokens, int batch, int seqLenPlusOne, int forced) {
-        long[] keys = new long[batch];
-        boolean[][] labels = new boolean[batch][];
-        int[] width = new int[batch];
-        Integer[] order = new Integer[batch];
-        for (int b = 0; b < batch; b++) {
-            keys[b] = windowKey(tokens, b, seqLenPlusOne);
-            ConfidenceHistory.Entry e = historyOf(keys[b]);
-            labels[b] = labeler.labels(e);
-            width[b] = forced >= 0 ? forced : WidthLabels.pick(labels[b],
-                    widthPicks.split(keys[b]).split(e == null ? 0 : e.visits()).generator());
-            order[b] = b;
-        }
-        Arrays.sort(order, (p, q) -> Integer.compare(width[p], width[q]));   // stable: buckets keep batch order
-        int[] o = new int[batch];
-        long[] k = new long[batch];
-        boolean[][] l = new boolean[batch][];
-        int[] w = new int[batch];
-        for (int i = 0; i < batch; i++) {
-            o[i] = order[i];
-            k[i] = keys[order[i]];
-            l[i] = labels[order[i]];
-            w[i] = width[order[i]];
-        }
-        return new Plan(o, k, l, w);
-    }
-
-    /** Rows of [B*T] arrays in window order {@code order}. */
-    static int[] reorder(int[] rows, int[] order, int t) {
-        int[] out = new int[rows.length];
-        for (int i = 0; i < order.length; i++) {
-            System.arraycopy(rows, order[i] * t, out, i * t, t);
-        }
-        return out;
-    }
-
     private StepStats step(int[] tokens, int batch, int seqLenPlusOne, int forced, boolean backward, boolean record) {
         Windows w = Windows.split(tokens, batch, seqLenPlusOne, config.contextLength());
         int t = w.seqLen();
         int n = batch * t;
-        Plan plan = plan(tokens, batch, seqLenPlusOne, forced);
-        int[] in = reorder(w.inputs(), plan.order(), t);
-        int[] tg = reorder(w.targets(), plan.order(), t);
+        WidthBuckets plan = WidthBuckets.plan(tokens, batch, seqLenPlusOne, forced, this::historyOf, labeler,
+                widthPicks);
+        int[] in = plan.reorder(w.inputs(), t);
+        int[] tg = plan.reorder(w.targets(), t);
         int start = ss.startLayer();
         try (StepWorkspace ignored = StepWorkspace.open()) {
             long t0 = PhaseTimer.start();
@@ -251,10 +213,7 @@ public final class SharcsLm implements LanguageModel {
             double routerPerToken = routerMacsPerToken(t);
             for (int s0 = 0; s0 < batch; ) {
                 int j = plan.width()[s0];
-                int s1 = s0;
-                while (s1 < batch && plan.width()[s1] == j) {
-                    s1++;
-                }
+                int s1 = plan.bucketEnd(s0);
                 Width wd = widths.get(j);
                 int rows = (s1 - s0) * t;
                 double[] rowLoss = new double[rows];

@@ -83,6 +83,12 @@ final class BenchWidth implements Callable<Integer> {
         }
         out.println("ratio = step speed-up / FLOP reduction; speed-ups over full width of the step (s), its model "
                 + "forward+backward (m), its process CPU time (c) and inference (i)");
+        StringBuilder best = new StringBuilder("fastest step of the rounds:");
+        for (WidthStepBench.Row row : r.rows()) {
+            best.append(String.format(Locale.ROOT, " %s %.1f ms (ratio %.2f)", dev.ponder.core.width.Width.label(row.width()),
+                    row.times().bestStep() * 1e3, row.speedup().bestStep() / row.flopReduction()));
+        }
+        out.println(best);
         out.printf(Locale.ROOT, "min_train_ratio=%.3f min_inference_ratio=%.3f%n", minTrain, minInfer);
         return 0;
     }
