@@ -32,8 +32,19 @@ public final class HaltingBench {
     public record Row(double tau, double meanDepth, double[] depthShare, double stepFlopsPerToken,
                       double forwardFlopsPerToken, double msPerForward, double msPerForwardSteps, double cpuMsPerForward) {}
 
-    /** The rows (first = the largest tau, the baseline) and how the time fell relative to the FLOPs. */
-    public record Result(List<Row> rows, int rounds, int tokensPerForward) {
+    /**
+     * The rows (first = the largest tau, the baseline) and how the time fell relative to the FLOPs;
+     * {@code pairedTimeRatio[i]} is the median over rounds of row i's time over the baseline's in the
+     * same round (the load of a shared machine changes between rounds, less within one).
+     */
+    public record Result(List<Row> rows, int rounds, int tokensPerForward, double[] pairedTimeRatio) {
+        /** As {@link #timeOverFlopsFall} from the paired (same-round) time ratio. */
+        public double pairedTimeOverFlopsFall(int i) {
+            Row b = rows.get(0);
+            Row r = rows.get(i);
+            return (1 - pairedTimeRatio[i]) / (1 - r.forwardFlopsPerToken() / b.forwardFlopsPerToken());
+        }
+
         /** (1 - ms / ms_base) / (1 - flops / flops_base) of row i against row 0, whole forward. */
         public double timeOverFlopsFall(int i) {
             Row b = rows.get(0);
@@ -156,6 +167,14 @@ public final class HaltingBench {
         }
         List<Row> rows = new ArrayList<>();
         int tokensPerForward = batch * seqLen;
+        double[] paired = new double[n];
+        for (int i = 0; i < n; i++) {
+            double[] ratio = new double[rounds];
+            for (int round = 0; round < rounds; round++) {
+                ratio[round] = ms[i][round] / ms[0][round];
+            }
+            paired[i] = median(ratio);
+        }
         for (int i = 0; i < n; i++) {
             Map<String, Double> s = last[i].scalars();
             double stepFlops = 2 * s.get("executed_macs_per_token");
@@ -163,7 +182,7 @@ public final class HaltingBench {
             rows.add(new Row(taus[i], s.get("mean_depth"), depthShare(models[i], tokens, batch, seqLen, config.nLayers()),
                     stepFlops, stepFlops + head, median(ms[i]), median(msSteps[i]), median(cpu[i])));
         }
-        return new Result(rows, rounds, tokensPerForward);
+        return new Result(rows, rounds, tokensPerForward, paired);
     }
 
     /** The share of tokens at each depth 1..L (one more forward, untimed). */
@@ -206,10 +225,11 @@ public final class HaltingBench {
             Row row = r.rows().get(i);
             Row b = r.rows().get(0);
             out.add(String.format(java.util.Locale.ROOT,
-                    "tau %.4f vs %.4f: forward FLOPs -%.1f%%, time -%.1f%% (time/FLOPs fall %.2f; CPU time %.2f); layer "
-                            + "steps: FLOPs -%.1f%%, time -%.1f%% (%.2f)", row.tau(), b.tau(),
-                    100 * (1 - row.forwardFlopsPerToken() / b.forwardFlopsPerToken()),
-                    100 * (1 - row.msPerForward() / b.msPerForward()), r.timeOverFlopsFall(i), r.cpuOverFlopsFall(i),
+                    "tau %.4f vs %.4f: forward FLOPs -%.1f%%, time -%.1f%% (time/FLOPs fall %.2f; paired per round "
+                            + "-%.1f%%, %.2f; CPU time %.2f); layer steps: FLOPs -%.1f%%, time -%.1f%% (%.2f)",
+                    row.tau(), b.tau(), 100 * (1 - row.forwardFlopsPerToken() / b.forwardFlopsPerToken()),
+                    100 * (1 - row.msPerForward() / b.msPerForward()), r.timeOverFlopsFall(i),
+                    100 * (1 - r.pairedTimeRatio()[i]), r.pairedTimeOverFlopsFall(i), r.cpuOverFlopsFall(i),
                     100 * (1 - row.stepFlopsPerToken() / b.stepFlopsPerToken()),
                     100 * (1 - row.msPerForwardSteps() / b.msPerForwardSteps()), r.stepTimeOverFlopsFall(i)));
         }
