@@ -30,15 +30,33 @@ public final class HaltingBench {
 
     /** Medians over the rounds at one threshold; depth and FLOPs are the same in every round. */
     public record Row(double tau, double meanDepth, double[] depthShare, double stepFlopsPerToken,
-                      double forwardFlopsPerToken, double msPerForward, double msPerForwardSteps) {}
+                      double forwardFlopsPerToken, double msPerForward, double msPerForwardSteps, double cpuMsPerForward) {}
 
-    /** The rows (first = the largest tau, the baseline) and how the time fell relative to the FLOPs. */
-    public record Result(List<Row> rows, int rounds, int tokensPerForward) {
+    /**
+     * The rows (first = the largest tau, the baseline) and how the time fell relative to the FLOPs;
+     * {@code pairedTimeRatio[i]} is the median over rounds of row i's time over the baseline's in the
+     * same round (the load of a shared machine changes between rounds, less within one).
+     */
+    public record Result(List<Row> rows, int rounds, int tokensPerForward, double[] pairedTimeRatio) {
+        /** As {@link #timeOverFlopsFall} from the paired (same-round) time ratio. */
+        public double pairedTimeOverFlopsFall(int i) {
+            Row b = rows.get(0);
+            Row r = rows.get(i);
+            return (1 - pairedTimeRatio[i]) / (1 - r.forwardFlopsPerToken() / b.forwardFlopsPerToken());
+        }
+
         /** (1 - ms / ms_base) / (1 - flops / flops_base) of row i against row 0, whole forward. */
         public double timeOverFlopsFall(int i) {
             Row b = rows.get(0);
             Row r = rows.get(i);
             return (1 - r.msPerForward() / b.msPerForward()) / (1 - r.forwardFlopsPerToken() / b.forwardFlopsPerToken());
+        }
+
+        /** The same with the process CPU time per forward (less sensitive to other jobs on the machine). */
+        public double cpuOverFlopsFall(int i) {
+            Row b = rows.get(0);
+            Row r = rows.get(i);
+            return (1 - r.cpuMsPerForward() / b.cpuMsPerForward()) / (1 - r.forwardFlopsPerToken() / b.forwardFlopsPerToken());
         }
 
         /** The same for the layer steps only (forward minus embedding and LM head). */
@@ -120,12 +138,14 @@ public final class HaltingBench {
         }
         double[][] ms = new double[n][rounds];
         double[][] msSteps = new double[n][rounds];
+        double[][] cpu = new double[n][rounds];
         EvalStats[] last = new EvalStats[n];
         for (int round = 0; round < warmup + rounds; round++) {
             for (int j = 0; j < n; j++) {
                 int i = (j + round) % n;                                   // rotate the order every round
                 PhaseTimer timer = new PhaseTimer();
                 PhaseTimer.install(timer);
+                long c0 = PhaseTimer.processCpuNanos();
                 long t0 = System.nanoTime();
                 try {
                     last[i] = models[i].evaluate(tokens, batch, seqLen + 1);
@@ -133,6 +153,7 @@ public final class HaltingBench {
                     PhaseTimer.install(null);
                 }
                 double total = (System.nanoTime() - t0) / 1e6;
+                double cpuMs = (PhaseTimer.processCpuNanos() - c0) / 1e6;
                 models[i].drainRoutingStats();
                 models[i].drainComputeHistograms();
                 if (round >= warmup) {
@@ -140,19 +161,28 @@ public final class HaltingBench {
                     double outside = 1e3 * (phases.getOrDefault("lm_head", 0.0) + phases.getOrDefault("embedding", 0.0));
                     ms[i][round - warmup] = total;
                     msSteps[i][round - warmup] = total - outside;
+                    cpu[i][round - warmup] = cpuMs;
                 }
             }
         }
         List<Row> rows = new ArrayList<>();
         int tokensPerForward = batch * seqLen;
+        double[] paired = new double[n];
+        for (int i = 0; i < n; i++) {
+            double[] ratio = new double[rounds];
+            for (int round = 0; round < rounds; round++) {
+                ratio[round] = ms[i][round] / ms[0][round];
+            }
+            paired[i] = median(ratio);
+        }
         for (int i = 0; i < n; i++) {
             Map<String, Double> s = last[i].scalars();
             double stepFlops = 2 * s.get("executed_macs_per_token");
             double head = 2.0 * models[i].headMacsPerToken();
             rows.add(new Row(taus[i], s.get("mean_depth"), depthShare(models[i], tokens, batch, seqLen, config.nLayers()),
-                    stepFlops, stepFlops + head, median(ms[i]), median(msSteps[i])));
+                    stepFlops, stepFlops + head, median(ms[i]), median(msSteps[i]), median(cpu[i])));
         }
-        return new Result(rows, rounds, tokensPerForward);
+        return new Result(rows, rounds, tokensPerForward, paired);
     }
 
     /** The share of tokens at each depth 1..L (one more forward, untimed). */
@@ -179,25 +209,27 @@ public final class HaltingBench {
     /** The table, one line per threshold, and the comparison of each row with the first. */
     public static List<String> table(Result r) {
         List<String> out = new ArrayList<>();
-        out.add(String.format(java.util.Locale.ROOT, "%-8s %-10s %-14s %-16s %-12s %-14s %s", "tau", "mean_depth",
-                "step_flops/tok", "forward_flops/tok", "ms/forward", "ms/fwd_steps", "depth share 1..L"));
+        out.add(String.format(java.util.Locale.ROOT, "%-8s %-10s %-14s %-17s %-10s %-12s %-10s %s", "tau",
+                "mean_depth", "step_flops/tok", "forward_flops/tok", "ms/forward", "ms/fwd_steps", "cpu_ms/fwd",
+                "depth share 1..L"));
         for (Row row : r.rows()) {
             StringBuilder share = new StringBuilder();
             for (int d = 1; d < row.depthShare().length; d++) {
                 share.append(String.format(java.util.Locale.ROOT, "%s%.2f", d == 1 ? "" : " ", row.depthShare()[d]));
             }
-            out.add(String.format(java.util.Locale.ROOT, "%-8.4f %-10.3f %-14.4g %-16.4g %-12.2f %-14.2f %s",
+            out.add(String.format(java.util.Locale.ROOT, "%-8.4f %-10.3f %-14.4g %-17.4g %-10.1f %-12.1f %-10.1f %s",
                     row.tau(), row.meanDepth(), row.stepFlopsPerToken(), row.forwardFlopsPerToken(), row.msPerForward(),
-                    row.msPerForwardSteps(), share));
+                    row.msPerForwardSteps(), row.cpuMsPerForward(), share));
         }
         for (int i = 1; i < r.rows().size(); i++) {
             Row row = r.rows().get(i);
             Row b = r.rows().get(0);
             out.add(String.format(java.util.Locale.ROOT,
-                    "tau %.4f vs %.4f: forward FLOPs -%.1f%%, time -%.1f%% (time/FLOPs fall %.2f); layer steps: FLOPs "
-                            + "-%.1f%%, time -%.1f%% (%.2f)", row.tau(), b.tau(),
-                    100 * (1 - row.forwardFlopsPerToken() / b.forwardFlopsPerToken()),
+                    "tau %.4f vs %.4f: forward FLOPs -%.1f%%, time -%.1f%% (time/FLOPs fall %.2f; paired per round "
+                            + "-%.1f%%, %.2f; CPU time %.2f); layer steps: FLOPs -%.1f%%, time -%.1f%% (%.2f)",
+                    row.tau(), b.tau(), 100 * (1 - row.forwardFlopsPerToken() / b.forwardFlopsPerToken()),
                     100 * (1 - row.msPerForward() / b.msPerForward()), r.timeOverFlopsFall(i),
+                    100 * (1 - r.pairedTimeRatio()[i]), r.pairedTimeOverFlopsFall(i), r.cpuOverFlopsFall(i),
                     100 * (1 - row.stepFlopsPerToken() / b.stepFlopsPerToken()),
                     100 * (1 - row.msPerForwardSteps() / b.msPerForwardSteps()), r.stepTimeOverFlopsFall(i)));
         }

@@ -56,19 +56,41 @@ class SutLmTest {
      * past step 2, and no Pi_l and no router top-k gap is within 1e-4 of flipping.
      */
     static SutLm raggedModel(int[] tok, boolean referenceSign) {
+        return modelWhere(tok, referenceSign, new double[] {0.6, 0.7, 0.8, 0.5, 0.9, 0.4},
+                depth -> Arrays.stream(depth).anyMatch(x -> x < STEPS) && Arrays.stream(depth).anyMatch(x -> x > 2)
+                        && Arrays.stream(depth).distinct().count() >= 2);
+    }
+
+    /** The first (seed, tau) whose halting depths satisfy {@code pattern}, with no decision near flipping. */
+    static SutLm modelWhere(int[] tok, boolean referenceSign, double[] taus, java.util.function.Predicate<int[]> pattern) {
         for (long seed = 4; seed < 40; seed++) {
-            for (double tau : new double[] {0.6, 0.7, 0.8, 0.5, 0.9, 0.4}) {
+            for (double tau : taus) {
                 SutLm m = randomModel(tau, referenceSign, seed);
                 double[] margins = m.probeMargins(tok, B, T + 1);
                 int[] depth = new SutReference(m.config(), m.params()).run(inputs(tok), B, T, tau).depth();
-                boolean ragged = Arrays.stream(depth).anyMatch(x -> x < STEPS) && Arrays.stream(depth).anyMatch(x -> x > 2)
-                        && Arrays.stream(depth).distinct().count() >= 2;
-                if (ragged && margins[0] > 1e-4 && margins[1] > 1e-4) {
+                if (pattern.test(depth) && margins[0] > 1e-4 && margins[1] > 1e-4) {
                     return m;
                 }
             }
         }
-        throw new AssertionError("no seed gives a ragged halting pattern with safe margins");
+        throw new AssertionError("no seed gives the halting pattern with safe margins");
+    }
+
+    /** Every token halts before the last step: the steps that run nothing still carry Pi and D. */
+    @Test
+    void gradientWhenEveryTokenHaltsBeforeTheLastStep() {
+        int[] tok = tokens(10, 13);
+        SutLm m = modelWhere(tok, false, new double[] {0.3, 0.4, 0.5, 0.2},
+                depth -> Arrays.stream(depth).max().orElseThrow() < STEPS - 1 && Arrays.stream(depth).max().orElseThrow() > 1);
+        m.params().zeroGrads();
+        StepStats st = m.forwardBackward(tok, B, T + 1);
+        SutReference.Result ref = new SutReference(m.config(), m.params()).run(inputs(tok), B, T,
+                m.config().sut().haltingThreshold());
+        assertEquals(0.3 * ref.act(), st.scalars().get("act_loss"), 1e-12, "ACT runs on through the empty steps");
+        DirectionalGradCheck.checkAllParams(m.params(), () -> {
+            EvalStats e = m.evaluate(tok, B, T + 1, false, true);
+            return e.meanLoss() + e.auxLoss();
+        });
     }
 
     /** The compacted, cached, carried implementation equals MODELS.md's recurrence computed literally. */

@@ -20,7 +20,9 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "halting", mixinStandardHelpOptions = true,
         description = "SUT forward time vs executed FLOPs per halting threshold: table tau, mean depth, FLOPs/token, "
-                + "ms/forward; last line halving: tau=X depth=A->B flops_fall=F time_fall=T ratio=R.")
+                + "ms/forward; last line halving: tau=X depth=A->B flops_fall=F time_fall=T ratio=R (time fall / FLOPs "
+                + "fall, whole forward, ratio of medians) paired_ratio=P (median of same-round time ratios) "
+                + "steps_ratio=S (layer steps only) cpu_ratio=C (process CPU time).")
 final class BenchHalting implements Callable<Integer> {
     @ParentCommand
     BenchCommand bench;
@@ -108,9 +110,10 @@ final class BenchHalting implements Callable<Integer> {
         HaltingBench.Row b = r.rows().get(0);
         HaltingBench.Row l = r.rows().get(last);
         out.printf(java.util.Locale.ROOT, "%s: tau=%.4f depth=%.2f->%.2f flops_fall=%.3f time_fall=%.3f ratio=%.2f "
-                        + "steps_ratio=%.2f%n", Double.isNaN(half) ? "lowest" : "halving", l.tau(), b.meanDepth(),
-                l.meanDepth(), 1 - l.forwardFlopsPerToken() / b.forwardFlopsPerToken(),
-                1 - l.msPerForward() / b.msPerForward(), r.timeOverFlopsFall(last), r.stepTimeOverFlopsFall(last));
+                        + "paired_ratio=%.2f steps_ratio=%.2f cpu_ratio=%.2f%n", Double.isNaN(half) ? "lowest" : "halving",
+                l.tau(), b.meanDepth(), l.meanDepth(), 1 - l.forwardFlopsPerToken() / b.forwardFlopsPerToken(),
+                1 - l.msPerForward() / b.msPerForward(), r.timeOverFlopsFall(last), r.pairedTimeOverFlopsFall(last),
+                r.stepTimeOverFlopsFall(last), r.cpuOverFlopsFall(last));
         return 0;
     }
 
