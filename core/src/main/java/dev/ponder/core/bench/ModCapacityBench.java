@@ -10,12 +10,20 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Wall-clock per training step against FLOPs per token for Mixture-of-Depths at several capacities
  * (and optionally the wrapped family without MoD), measured side by side in one process: one model
  * per variant, the variants' steps interleaved round by round (the starting variant rotates), and
  * medians over rounds, so a burst of other work on a shared machine hits every variant alike.
+ * Each variant runs on its own thread, as a Spark task would: ND4J's step workspace is per thread
+ * and sizes itself on its first step, so variants sharing a thread would share one arena sized
+ * for whichever came first and the larger ones would spill to fresh memory on every step
+ * (measured: MoD around MoEUT at capacity 0.25 then ran slower than at 1.0).
  *
  * <p>A step is what training runs: zero grads, forward and backward on random tokens, clip, AdamW.
  * FLOPs per token are training FLOPs, 6 x (forward MACs + head MACs), from the analytic count of
@@ -27,9 +35,12 @@ import java.util.SplittableRandom;
 public final class ModCapacityBench {
     private ModCapacityBench() {}
 
-    /** One variant's medians: step, of it the model (zero grads, forward, backward), and process CPU. */
+    /**
+     * One variant's medians: step, of it the model (zero grads, forward, backward), and process CPU;
+     * and its fastest step (the least disturbed one on a shared machine).
+     */
     public record Row(String label, double capacity, double trainingFlopsPerToken, double stepSeconds,
-                      double modelSeconds, double cpuSeconds) {
+                      double modelSeconds, double cpuSeconds, double bestStepSeconds) {
         public double tokensPerSecond(int tokens) {
             return tokens / stepSeconds;
         }
@@ -66,20 +77,41 @@ public final class ModCapacityBench {
             configs.add(config.toBuilder().family(config.blockKind()).mod(null).build());
         }
         int v = configs.size();
-        LanguageModel[] models = new LanguageModel[v];
-        AdamW[] opts = new AdamW[v];
-        for (int i = 0; i < v; i++) {
-            models[i] = ModelFactory.create(configs.get(i), seed);
-            opts[i] = new AdamW(models[i].params(), AdamW.Config.defaults());
+        ExecutorService[] threads = new ExecutorService[v];
+        try {
+            LanguageModel[] models = new LanguageModel[v];
+            AdamW[] opts = new AdamW[v];
+            for (int i = 0; i < v; i++) {
+                threads[i] = Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "bench-capacity");
+                    t.setDaemon(true);
+                    return t;
+                });
+                models[i] = ModelFactory.create(configs.get(i), seed);
+                opts[i] = new AdamW(models[i].params(), AdamW.Config.defaults());
+            }
+            return measure(models, opts, threads, labels, caps, batch, seqLen, warmup, rounds, seed);
+        } finally {
+            for (ExecutorService t : threads) {
+                if (t != null) {
+                    t.shutdownNow();
+                }
+            }
         }
+    }
+
+    private static List<Row> measure(LanguageModel[] models, AdamW[] opts, ExecutorService[] threads,
+                                     List<String> labels, double[] caps, int batch, int seqLen, int warmup,
+                                     int rounds, long seed) {
+        int v = models.length;
         int[] tokens = new int[batch * (seqLen + 1)];
         SplittableRandom r = new SplittableRandom(seed);
         for (int i = 0; i < tokens.length; i++) {
-            tokens[i] = r.nextInt(config.vocabSize());
+            tokens[i] = r.nextInt(models[0].config().vocabSize());
         }
-        for (int w = 0; w < warmup; w++) {
+        for (int w = 0; w < Math.max(1, warmup); w++) {                    // >= 1: each arena learns its size
             for (int i = 0; i < v; i++) {
-                step(models[i], opts[i], tokens, batch, seqLen);
+                onThread(threads[i], models[i], opts[i], tokens, batch, seqLen);
             }
         }
         double[][] step = new double[v][rounds];
@@ -88,7 +120,7 @@ public final class ModCapacityBench {
         for (int round = 0; round < rounds; round++) {
             for (int j = 0; j < v; j++) {
                 int i = (round + j) % v;                                   // rotate who goes first
-                double[] t = step(models[i], opts[i], tokens, batch, seqLen);
+                double[] t = onThread(threads[i], models[i], opts[i], tokens, batch, seqLen);
                 step[i][round] = t[0];
                 model[i][round] = t[1];
                 cpu[i][round] = t[2];
@@ -98,9 +130,23 @@ public final class ModCapacityBench {
         for (int i = 0; i < v; i++) {
             double cap = i < caps.length ? caps[i] : Double.NaN;
             rows.add(new Row(labels.get(i), cap, models[i].trainingFlopsPerToken(seqLen), median(step[i]),
-                    median(model[i]), median(cpu[i])));
+                    median(model[i]), median(cpu[i]), Arrays.stream(step[i]).min().orElseThrow()));
         }
         return rows;
+    }
+
+    /** One step on the variant's own thread, the caller waiting (variants never overlap). */
+    private static double[] onThread(ExecutorService thread, LanguageModel m, AdamW opt, int[] tokens, int batch,
+                                     int seqLen) {
+        Future<double[]> f = thread.submit(() -> step(m, opt, tokens, batch, seqLen));
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("bench capacity interrupted", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        }
     }
 
     /** {step seconds, model seconds (zero grads + forward + backward), process CPU seconds}. */

@@ -1,5 +1,6 @@
 package dev.ponder.core.model;
 
+import dev.ponder.core.metrics.PhaseTimer;
 import dev.ponder.core.nn.Fwd;
 import dev.ponder.core.params.Init;
 import dev.ponder.core.params.Param;
@@ -95,12 +96,14 @@ final class ModBlock {
     Saved forwardInPlace(INDArray x, int batch, int t, Choice choice, boolean training, Rng rng) {
         int n = batch * t;
         int d = (int) x.size(1);
+        long t0 = PhaseTimer.start();
         double[] r = HostArrays.read(Ops.mm(x, router.value(), false, true)); // [N, d] x [d, 1] -> [N, 1]
         Fwd<ModPredictor.Saved> p = predictor.forward(x.dup());            // a copy: x changes below (stop-gradient)
         double[] z = HostArrays.read(p.out());
         int[] top = TopC.select(r, batch, t, TopC.capacity(settings.capacity(), t));
         boolean[] topC = TopC.membership(top, n);
         Selection sel = choice == Choice.TOP_C ? fromRows(top, batch, t) : fromPredictor(z, batch, t);
+        t0 = PhaseTimer.stop("mod_router", t0);
         if (sel == null) {
             return new Saved(batch, t, r, z, topC, null, null, null, null, null, null, p.saved());
         }
@@ -108,7 +111,9 @@ final class ModBlock {
         INDArray xSel = Nd4j.createUninitialized(x.dataType(), rows, d);
         RowGather.gather(x, sel.src(), xSel);                               // [B*len, d]
         INDArray y = xSel.dup();
+        PhaseTimer.stop("mod_gather_scatter", t0);
         ResidualBlock.Saved bs = block.forwardInPlace(y, batch, sel.len(), sel.positions(), training, rng);
+        t0 = PhaseTimer.start();
         INDArray delta = y.subi(xSel);                                      // f(x~) [B*len, d]; nothing saved aliases y
         double[] s = new double[rows];
         for (int i = 0; i < rows; i++) {
@@ -116,14 +121,17 @@ final class ModBlock {
         }
         INDArray scale = HostArrays.create(s, x.dataType(), rows, 1);
         RowGather.addRows(delta.mulColumnVector(scale), sel.dst(), x);     // x[dst] += s f(x~)
+        PhaseTimer.stop("mod_gather_scatter", t0);
         return new Saved(batch, t, r, z, topC, sel, xSel, delta, scale, s, bs, p.saved());
     }
 
     /** dx [B*T, d] (gradient at the output) becomes the gradient at the input, in place. */
     INDArray backwardInPlace(Saved s, INDArray dx, ResidualBlock.RouterLogitGrads extra) {
+        long t0 = PhaseTimer.start();
         if (settings.predictorLoss() > 0) {
             predictor.backward(s.predictor(), s.z(), s.topC(), settings.predictorLoss());
         }
+        t0 = PhaseTimer.stop("mod_router", t0);
         Selection sel = s.selection();
         if (sel == null) {
             return dx;                                                      // identity: every token skipped
@@ -134,7 +142,9 @@ final class ModBlock {
         INDArray gu = g.mulColumnVector(s.scale());                         // d loss / d f(x~)
         double[] ds = HostArrays.read(g.muli(s.delta()).sum(1));            // d loss / d s_i = g_i . f_i
         INDArray bx = gu.dup();
+        PhaseTimer.stop("mod_gather_scatter", t0);
         block.backwardInPlace(s.block(), bx, extra);                        // gu + J^T gu (+ the block's aux grads)
+        t0 = PhaseTimer.start();
         bx.subi(gu);
         double[] dr = new double[rows];
         boolean any = false;
@@ -148,6 +158,7 @@ final class ModBlock {
             Ops.gemm(drArr, router.value(), bx, false, false, 1.0, 1.0);      // [B*len, 1] x [1, d] -> [B*len, d]
         }
         RowGather.addRows(bx, sel.dst(), dx);
+        PhaseTimer.stop("mod_gather_scatter", t0);
         return dx;
     }
 

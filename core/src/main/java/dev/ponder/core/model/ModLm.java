@@ -37,6 +37,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link #drainComputeHistograms()} ("blocks", "flops"); router and predictor statistics are
  * StepStats scalars ({@link ModStats#scalars()}); the auxiliary loss splits into "mod_predictor_loss"
  * and "blocks_aux_loss" (the wrapped blocks' own).
+ *
+ * <p>Causality of predictor routing holds for dense and MoEUT blocks (every row is computed on its
+ * own). Around MoE blocks with moe_capacity_factor > 0 a token's experts depend on the other rows
+ * competing for capacity (the batch's, and the padding rows of predictor routing), as in the moe
+ * family itself; dropless MoE (factor 0) keeps it.
  */
 public final class ModLm implements LanguageModel {
     private final ModelConfig config;

@@ -160,7 +160,7 @@ class ModLmTest {
      */
     @Test
     void predictorInferenceHasNoFutureLookAheadWhileTopCHas() {
-        for (String block : List.of("dense", "moeut")) {
+        for (String block : List.of("dense", "moe", "moeut")) {        // moe: dropless (capacity factor 0)
             ModelConfig c = tiny(mod(block, 0.375, 2, "linear"));
             ModLm m = (ModLm) ModelFactory.create(c, 21, DataType.DOUBLE);
             GradCheck.randomizeParams(m.params(), 22, 0.9);
