@@ -112,7 +112,9 @@ final class ModBlock {
         RowGather.gather(x, sel.src(), xSel);                               // [B*len, d]
         INDArray y = xSel.dup();
         PhaseTimer.stop("mod_gather_scatter", t0);
-        ResidualBlock.Saved bs = block.forwardInPlace(y, batch, sel.len(), sel.positions(), training, rng);
+        // every token selected (capacity 1): the positions are 0..T-1, the blocks' default path
+        int[] positions = sel.selected() == n ? null : sel.positions();
+        ResidualBlock.Saved bs = block.forwardInPlace(y, batch, sel.len(), positions, training, rng);
         t0 = PhaseTimer.start();
         INDArray delta = y.subi(xSel);                                      // f(x~) [B*len, d]; nothing saved aliases y
         double[] s = new double[rows];
