@@ -32,7 +32,8 @@ final class HostParallel {
                 (int) ((long) n * i / threads), (int) ((long) n * (i + 1) / threads)));
     }
 
-    private static int threads() {
+    /** The compute threads this task may use. */
+    static int threads() {
         return Math.max(1, Math.min(Nd4j.getEnvironment().maxThreads(), Runtime.getRuntime().availableProcessors()));
     }
 }

@@ -13,8 +13,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * The handful of ND4J calls the hot paths are built from, each chosen by measurement (2 cores,
  * nd4j-native M2.1):
  * <ul>
- *   <li>gemm through the {@link Mmul} op with transpose flags and an explicit output: INDArray.mmul
- *       was 2x slower (it allocates and copies); a transposed operand is never materialised.</li>
+ *   <li>2-D gemm straight into CBLAS on the CPU backend ({@link HostGemm}: the Mmul op's ~0.15 ms
+ *       per call dominated small gemms), otherwise through the {@link Mmul} op with transpose flags
+ *       and an explicit output: INDArray.mmul was 2x slower (it allocates and copies); a transposed
+ *       operand is never materialised.</li>
  *   <li>batched matmul on rank-3 arrays for attention (one op for all B*H heads: ~80 GFLOP/s at
  *       [64, 256, 64] shapes, while a Java loop of 2-D gemms reached 15-26 GFLOP/s).</li>
  *   <li>permutes as {@code dst.assign(src.permute(..))} into a preallocated array (0.6 ms per 1M
@@ -50,6 +52,18 @@ public final class Ops {
 
     private Ops() {}
 
+    /** The probe installed on this thread, or null. */
+    public static MatmulProbe matmulProbe() {
+        return PROBE.get();
+    }
+
+    /** Adds matmuls run outside {@link #gemm} (ExpertMatmul's direct CBLAS loop) to a probe. */
+    public static void recordMatmuls(MatmulProbe probe, long calls, long nanos, double macs) {
+        probe.calls += calls;
+        probe.nanos += nanos;
+        probe.macs += macs;
+    }
+
     /** Installs {@code probe} on this thread (null removes it). */
     public static void setMatmulProbe(MatmulProbe probe) {
         if (probe == null) {
@@ -64,8 +78,10 @@ public final class Ops {
                                 double alpha, double beta) {
         MatmulProbe probe = PROBE.get();
         long t0 = probe == null ? 0 : System.nanoTime();
-        Nd4j.exec(new Mmul(a, b, c, alpha, beta,
-                MMulTranspose.builder().transposeA(transA).transposeB(transB).build()));
+        if (!HostGemm.tryGemm(a, b, c, transA, transB, alpha, beta)) {
+            Nd4j.exec(new Mmul(a, b, c, alpha, beta,
+                    MMulTranspose.builder().transposeA(transA).transposeB(transB).build()));
+        }
         if (probe != null) {
             probe.nanos += System.nanoTime() - t0;
             probe.calls++;

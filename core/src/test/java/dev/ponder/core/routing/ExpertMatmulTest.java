@@ -81,4 +81,56 @@ class ExpertMatmulTest {
         assertTrue(!ExpertMatmul.batched(new int[] {0, 100, 100}), "large loads run the loop");
         assertTrue(!ExpertMatmul.batched(new int[] {0, 0, 0}), "nothing routed");
     }
+
+    /**
+     * The public entry points at a load large enough for the threaded direct path (experts split
+     * over the compute threads, OpenBLAS at one thread meanwhile): every expert's rows equal its own
+     * product (INDArray.mmul, an independent path), idle experts untouched, OpenBLAS's thread count
+     * restored.
+     */
+    @Test
+    void threadedDirectPathEqualsPerExpertProducts() {
+        int[] offsets = {0, 300, 300, 900, 1000, 1600};                  // 5 experts, one idle, unequal loads
+        int rows = offsets[5];
+        INDArray x = GradCheck.random(11, rows, 64).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+        INDArray w = GradCheck.random(12, 5, 64, 48).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+        INDArray y = Nd4j.create(x.dataType(), rows, 48);
+        int blasBefore = dev.ponder.core.tensor.HostGemm.blasThreads();
+        assertEquals((long) rows * 64 * 48, ExpertMatmul.forward(x, w, offsets, y, false));
+        INDArray back = Nd4j.create(x.dataType(), rows, 64);
+        ExpertMatmul.forward(y, w, offsets, back, true);
+        INDArray dw = Nd4j.ones(x.dataType(), 5, 64, 48);
+        ExpertMatmul.accumulateWeightGrad(x, y, offsets, dw);
+        assertEquals(blasBefore, dev.ponder.core.tensor.HostGemm.blasThreads(), "OpenBLAS threads restored");
+        for (int e = 0; e < 5; e++) {
+            int from = offsets[e];
+            int n = offsets[e + 1] - from;
+            INDArray we = w.get(org.nd4j.linalg.indexing.NDArrayIndex.point(e)).dup();
+            if (n == 0) {
+                assertEquals(Nd4j.ones(x.dataType(), 64, 48), dw.get(org.nd4j.linalg.indexing.NDArrayIndex.point(e)));
+                continue;
+            }
+            INDArray xe = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, from + n)).dup();
+            INDArray ye = xe.mmul(we);
+            assertTrue(ye.equalsWithEps(y.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, from + n)), 1e-3), "forward " + e);
+            assertTrue(ye.mmul(we.transpose()).equalsWithEps(
+                    back.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, from + n)), 1e-2), "transposed " + e);
+            assertTrue(xe.transpose().mmul(ye).addi(1).equalsWithEps(
+                    dw.get(org.nd4j.linalg.indexing.NDArrayIndex.point(e)), 1e-2), "weight gradient " + e);
+        }
+    }
+
+    @Test
+    void groupsSplitExpertsIntoContiguousRunsOfAboutEqualRows() {
+        int[] offsets = {0, 300, 300, 900, 1000, 1600};
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {0, 3, 5}, ExpertMatmul.groups(offsets, 2));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {0, 5}, ExpertMatmul.groups(offsets, 1));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {0, 1}, ExpertMatmul.groups(new int[] {0, 9}, 4),
+                "never more groups than experts, never an empty group");
+        int[] g = ExpertMatmul.groups(new int[] {0, 0, 0, 10, 10}, 3);
+        for (int i = 0; i + 1 < g.length; i++) {
+            assertTrue(g[i] < g[i + 1], "strictly increasing bounds " + java.util.Arrays.toString(g));
+        }
+        assertEquals(4, g[g.length - 1]);
+    }
 }

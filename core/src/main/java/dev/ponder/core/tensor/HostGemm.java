@@ -1,0 +1,199 @@
+package dev.ponder.core.tensor;
+
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.openblas.global.openblas_nolapack;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * gemm straight into CBLAS (the OpenBLAS that nd4j-native itself links) on the host buffers of
+ * ND4J arrays, for the CPU backend.
+ *
+ * <p>Why: an ND4J {@code Mmul} op costs about 0.15 ms per call before any arithmetic (op object,
+ * shape checks, the native op dispatch). The MoE families run thousands of small gemms per step
+ * (moeut-tiny: 3072 expert gemms of [~512, 256] x [256, 64] and the like); measured on the 2-core
+ * build machine, 64 such gemms took 24-29 ms through Mmul (37-49 GFLOP/s, OpenBLAS's own threading
+ * does not help at these sizes) and 15.5 ms straight into cblas_sgemm on one thread (69 GFLOP/s);
+ * split over two Java threads with OpenBLAS at one thread each, 7.8-8.7 ms (124-137 GFLOP/s). A large
+ * gemm ([4096, 256] x [256, 8192]) runs at the same rate either way (181-184 GFLOP/s).
+ *
+ * <p>A {@link Mat} names a row-major block of an array's buffer (element offset, rows, columns,
+ * leading dimension), so callers address sub-blocks (one expert's rows, one expert's weights)
+ * without creating ND4J views. Other backends (CUDA) and data types return false from
+ * {@link #available(INDArray)} and callers keep their ND4J path.
+ */
+public final class HostGemm {
+    private static final int ROW_MAJOR = 101;
+    private static final int NO_TRANS = 111;
+    private static final int TRANS = 112;
+
+    private HostGemm() {}
+
+    /**
+     * A row-major [rows, cols] block of {@code base}'s elements starting {@code offset} elements past
+     * base's first element, rows {@code ld} apart.
+     */
+    public record Mat(INDArray base, long offset, int rows, int cols, int ld) {
+        public Mat {
+            if (rows < 0 || cols < 0 || (rows > 1 && ld < cols)) {
+                throw new IllegalArgumentException("gemm block: expected rows, cols >= 0 and ld >= cols, found ["
+                        + rows + ", " + cols + "] ld " + ld);
+            }
+        }
+
+        /** The block of rows [from, from + n). */
+        public Mat rows(int from, int n) {
+            return new Mat(base, offset + (long) from * ld, n, cols, ld);
+        }
+
+    }
+
+    /** Whether the direct path serves this array: CPU backend, FLOAT or DOUBLE. */
+    public static boolean available(INDArray a) {
+        DataType t = a.dataType();
+        return (t == DataType.FLOAT || t == DataType.DOUBLE) && Nd4j.getEnvironment().isCPU();
+    }
+
+    /**
+     * The whole of a 2-D array as a row-major block, or null when its layout is not one (a
+     * column-major or strided array): rows must be unit-stride.
+     */
+    public static Mat rowMajor(INDArray a) {
+        if (a.rank() != 2 || a.isEmpty()) {
+            return null;
+        }
+        long rows = a.size(0);
+        long cols = a.size(1);
+        long s0 = a.stride(0);
+        long s1 = a.stride(1);
+        if (cols > 1 && s1 != 1) {
+            return null;
+        }
+        long ld = rows == 1 ? Math.max(cols, 1) : s0;
+        if (ld < cols || ld > Integer.MAX_VALUE || rows > Integer.MAX_VALUE) {
+            return null;
+        }
+        return new Mat(a, 0, (int) rows, (int) cols, (int) ld);
+    }
+
+    /**
+     * {@code c = alpha op(a) op(b) + beta c} on whole 2-D arrays when the direct path serves them:
+     * row-major c, and a and b each row-major or column-major (a column-major [r, k] array is a
+     * row-major [k, r] one read transposed). Returns false, doing nothing, otherwise.
+     */
+    public static boolean tryGemm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB,
+                                  double alpha, double beta) {
+        if (a.rank() != 2 || b.rank() != 2 || c.rank() != 2 || !available(c)
+                || a.dataType() != c.dataType() || b.dataType() != c.dataType()) {
+            return false;
+        }
+        Mat mc = rowMajor(c);
+        Mat ma = rowMajor(a);
+        Mat mb = rowMajor(b);
+        boolean ta = transA;
+        boolean tb = transB;
+        if (ma == null) {
+            ma = rowMajor(a.transpose());
+            ta = !ta;
+        }
+        if (mb == null) {
+            mb = rowMajor(b.transpose());
+            tb = !tb;
+        }
+        if (ma == null || mb == null || mc == null) {
+            return false;
+        }
+        gemm(ma, ta, mb, tb, mc, alpha, beta);
+        return true;
+    }
+
+    /** Matrix {@code e} of a row-major [E, a, b] array as a block, or null when its layout is not one. */
+    public static Mat matrixOf(INDArray w, long e) {
+        if (w.rank() != 3 || w.isEmpty() || (w.size(2) > 1 && w.stride(2) != 1)) {
+            return null;
+        }
+        long a = w.size(1);
+        long b = w.size(2);
+        long ld = a == 1 ? Math.max(b, 1) : w.stride(1);
+        if (ld < b) {
+            return null;
+        }
+        return new Mat(w, e * w.stride(0), (int) a, (int) b, (int) ld);
+    }
+
+    /**
+     * {@code c = alpha op(a) op(b) + beta c}. Shapes are checked here, not by CBLAS (which would
+     * print to stderr and skip the call).
+     */
+    public static void gemm(Mat a, boolean transA, Mat b, boolean transB, Mat c, double alpha, double beta) {
+        int m = transA ? a.cols() : a.rows();
+        int k = transA ? a.rows() : a.cols();
+        int kb = transB ? b.cols() : b.rows();
+        int n = transB ? b.rows() : b.cols();
+        if (k != kb || c.rows() != m || c.cols() != n) {
+            throw new IllegalArgumentException("gemm: op(a) [" + m + ", " + k + "] x op(b) [" + kb + ", " + n
+                    + "] into c [" + c.rows() + ", " + c.cols() + "]");
+        }
+        if (m == 0 || n == 0) {
+            return;
+        }
+        int ta = transA ? TRANS : NO_TRANS;
+        int tb = transB ? TRANS : NO_TRANS;
+        int lda = Math.max(a.ld(), 1);
+        int ldb = Math.max(b.ld(), 1);
+        int ldc = Math.max(c.ld(), 1);
+        DataType t = c.base().dataType();
+        if (a.base().dataType() != t || b.base().dataType() != t) {
+            throw new IllegalArgumentException("gemm: expected one data type, found " + a.base().dataType() + ", "
+                    + b.base().dataType() + ", " + c.base().dataType());
+        }
+        if (t == DataType.FLOAT) {
+            openblas_nolapack.cblas_sgemm(ROW_MAJOR, ta, tb, m, n, k, (float) alpha, floats(a), lda, floats(b), ldb,
+                    (float) beta, floats(c), ldc);
+        } else if (t == DataType.DOUBLE) {
+            openblas_nolapack.cblas_dgemm(ROW_MAJOR, ta, tb, m, n, k, alpha, doubles(a), lda, doubles(b), ldb,
+                    beta, doubles(c), ldc);
+        } else {
+            throw new IllegalArgumentException("gemm: expected FLOAT or DOUBLE, found " + t);
+        }
+    }
+
+    /**
+     * The host address of base's buffer and the element position of the block in it. A view's data
+     * buffer is itself a view whose address already includes {@code data().offset()} (measured on
+     * M2.1: the rows [5, 10) of a [20, 8] array have offset() 40 and an address 160 bytes past the
+     * parent's), so only the array's offset beyond its buffer's is added.
+     */
+    private static Pointer address(Mat m) {
+        Pointer p = m.base().data().addressPointer();
+        if (p == null || p.isNull()) {
+            throw new IllegalStateException("gemm: array has no host buffer");
+        }
+        return p;
+    }
+
+    private static long position(Mat m) {
+        return m.base().offset() - m.base().data().offset() + m.offset();
+    }
+
+    private static FloatPointer floats(Mat m) {
+        return new FloatPointer(address(m)).position(position(m));
+    }
+
+    private static DoublePointer doubles(Mat m) {
+        return new DoublePointer(address(m)).position(position(m));
+    }
+
+    /** OpenBLAS's thread count (set per task by ComputeThreads through ND4J). */
+    public static int blasThreads() {
+        return Nd4j.factory().blas().getMaxThreads();
+    }
+
+    /** Sets OpenBLAS's thread count. */
+    public static void setBlasThreads(int threads) {
+        Nd4j.factory().blas().setMaxThreads(threads);
+    }
+}
