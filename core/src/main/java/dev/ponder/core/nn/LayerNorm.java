@@ -3,9 +3,11 @@ package dev.ponder.core.nn;
 import dev.ponder.core.params.Init;
 import dev.ponder.core.params.Param;
 import dev.ponder.core.params.ParamRegistry;
+import dev.ponder.core.tensor.HostRows;
 import dev.ponder.core.tensor.Ops;
 import dev.ponder.core.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -38,8 +40,23 @@ public final class LayerNorm {
     /** The normalised input and the reciprocal standard deviation per row. */
     public record Saved(INDArray xhat, INDArray rstd) {}
 
-    /** x [N, d] -> y [N, d] (x is not modified). */
+    /** x [N, d] -> y [N, d] (x is not modified). Fused host kernel for FLOAT on the CPU. */
     public Fwd<Saved> forward(INDArray x) {
+        Shapes.requireCols(x, name + " input", dim);
+        if (!HostRows.available(x) || !HostRows.available(weight.value().reshape(1, dim))) {
+            return forwardReference(x);
+        }
+        long n = x.size(0);
+        INDArray y = Nd4j.createUninitialized(x.dataType(), n, dim);
+        INDArray xhat = Nd4j.createUninitialized(x.dataType(), n, dim);
+        INDArray rstd = Nd4j.createUninitialized(x.dataType(), n, 1);
+        LayerNormKernel.forward(HostRows.of(x), HostRows.vector(weight.value()), HostRows.vector(bias.value()), eps,
+                HostRows.of(y), HostRows.of(xhat), HostRows.of(rstd).buf());
+        return new Fwd<>(y, new Saved(xhat, rstd));
+    }
+
+    /** The ND4J whole-array forward: the reference the fused kernel is checked against. */
+    Fwd<Saved> forwardReference(INDArray x) {
         Shapes.requireCols(x, name + " input", dim);
         // INDArray.var took 5.7 ms on [4096, 256]; mean + squared norm of the centred rows 1 ms.
         INDArray xhat = x.subColumnVector(x.mean(true, 1));               // [N, d] centred
@@ -58,6 +75,19 @@ public final class LayerNorm {
      * saves materialising g twice.
      */
     public INDArray backward(Saved s, INDArray dy) {
+        Shapes.requireCols(dy, name + " output gradient", dim);
+        if (!HostRows.available(dy) || !HostRows.available(s.xhat()) || !HostRows.available(weight.grad().reshape(1, dim))) {
+            return backwardReference(s, dy);
+        }
+        INDArray dx = Nd4j.createUninitialized(dy.dataType(), dy.size(0), dim);
+        LayerNormKernel.backward(HostRows.of(dy), HostRows.of(s.xhat()), HostRows.of(s.rstd()).buf(),
+                HostRows.vector(weight.value()), HostRows.of(dx), HostRows.vector(weight.grad()),
+                HostRows.vector(bias.grad()));
+        return dx;
+    }
+
+    /** The ND4J whole-array backward: the reference the fused kernel is checked against. */
+    INDArray backwardReference(Saved s, INDArray dy) {
         Shapes.requireCols(dy, name + " output gradient", dim);
         INDArray xhat = s.xhat();
         INDArray w = weight.value().reshape(dim, 1);                      // [d, 1] view

@@ -1,5 +1,6 @@
 package dev.ponder.core.routing;
 
+import dev.ponder.core.tensor.HostParallel;
 import dev.ponder.core.tensor.HostGemm;
 import dev.ponder.core.tensor.Ops;
 import org.nd4j.linalg.api.ndarray.INDArray;

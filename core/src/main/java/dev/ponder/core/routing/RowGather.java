@@ -1,5 +1,6 @@
 package dev.ponder.core.routing;
 
+import dev.ponder.core.tensor.HostParallel;
 import dev.ponder.core.tensor.Shapes;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;

@@ -1,5 +1,6 @@
 package dev.ponder.core.routing;
 
+import dev.ponder.core.tensor.HostParallel;
 import dev.ponder.core.tensor.Rng;
 import dev.ponder.core.tensor.Shapes;
 import java.util.SplittableRandom;

@@ -27,7 +27,7 @@
  * <p>Routing work (top-k, sorting, regularisers, row gathers) runs on the host over Java arrays
  * copied in bulk or directly on the arrays' native memory: it is O(rows * experts) with no
  * arithmetic intensity, where ND4J's per-op cost (15-30 µs) and its slow gather would dominate; large
- * pieces are split over the task's threads ({@link dev.ponder.core.routing.HostParallel}) while
+ * pieces are split over the task's threads ({@link dev.ponder.core.tensor.HostParallel}) while
  * ND4J's threads are idle. The matmuls stay in ND4J. Expert matrices are addressed through
  * {@link dev.ponder.core.routing.Views} (ND4J's slice() is wrong on parameter views).
  */

@@ -1,6 +1,7 @@
 package dev.ponder.core.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ponder.core.GradCheck;
 import dev.ponder.core.params.ParamRegistry;
@@ -36,5 +37,43 @@ class LayerNormTest {
         assertEquals(rCopy, r, "backward must not modify dOut");
         GradCheck.check("dx", x, dx, () -> GradCheck.weightedSum(ln.forward(x).out(), r), 100, 1);
         GradCheck.checkAllParams(store, () -> GradCheck.weightedSum(ln.forward(x).out(), r), 100);
+    }
+
+    /**
+     * The fused float kernel against the ND4J reference path, forward and backward (outputs, saved
+     * arrays, input and parameter gradients), on rows large enough to split over threads and on a
+     * width slice (leading columns of wider rows, ld > d), as SHARCS passes it.
+     */
+    @Test
+    void fusedKernelEqualsTheReferencePath() {
+        for (boolean slice : new boolean[] {false, true}) {
+            int d = 48;
+            int n = 3001;
+            ParamRegistry reg = new ParamRegistry();
+            LayerNorm ln = new LayerNorm(reg, "ln", d);
+            ParamStore store = reg.build(DataType.FLOAT, 1);
+            GradCheck.randomizeParams(store, 7, 1.0);
+            INDArray wide = GradCheck.random(3, n, slice ? 80 : d).muli(3).addi(1).castTo(DataType.FLOAT);
+            INDArray x = slice ? dev.ponder.core.routing.Views.block(wide, 0, n, d) : wide;
+            INDArray dy = GradCheck.random(4, n, d).castTo(DataType.FLOAT);
+            assertTrue(dev.ponder.core.tensor.HostRows.available(x), "the fused path serves this input");
+
+            Fwd<LayerNorm.Saved> fused = ln.forward(x);
+            INDArray dxFused = ln.backward(fused.saved(), dy);
+            INDArray dwFused = store.grad("ln.weight").dup();
+            INDArray dbFused = store.grad("ln.bias").dup();
+            store.zeroGrads();
+            Fwd<LayerNorm.Saved> ref = ln.forwardReference(x);
+            INDArray dxRef = ln.backwardReference(ref.saved(), dy);
+
+            String what = slice ? "width slice" : "whole rows";
+            assertTrue(ref.out().equalsWithEps(fused.out(), 1e-4), what + ": y");
+            assertTrue(ref.saved().xhat().equalsWithEps(fused.saved().xhat(), 1e-4), what + ": xhat");
+            assertTrue(ref.saved().rstd().equalsWithEps(fused.saved().rstd(), 1e-4), what + ": rstd");
+            assertTrue(dxRef.equalsWithEps(dxFused, 1e-4), what + ": dx");
+            assertTrue(store.grad("ln.weight").equalsWithEps(dwFused, 2e-2), what + ": dweight");
+            assertTrue(store.grad("ln.bias").equalsWithEps(dbFused, 2e-2), what + ": dbias");
+            assertTrue(dbFused.norm2Number().doubleValue() > 1, "gradients are not trivially zero");
+        }
     }
 }

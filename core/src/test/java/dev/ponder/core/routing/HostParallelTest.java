@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ponder.core.GradCheck;
+import dev.ponder.core.tensor.HostParallel;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;

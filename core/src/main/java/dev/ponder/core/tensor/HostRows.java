@@ -1,0 +1,50 @@
+package dev.ponder.core.tensor;
+
+import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A float array's host memory as a {@link FloatBuffer} for fused Java kernels (LayerNorm): element
+ * (i, j) of a row-major [rows, cols] array is at {@code i * ld + j}. CPU backend and FLOAT only;
+ * callers keep an ND4J path for everything else (double precision gradient checks, CUDA).
+ *
+ * <p>The buffer starts at the array's first element: a view's data buffer already points at
+ * {@code data().offset()} (measured on M2.1), so only the array's offset beyond it is added.
+ */
+public record HostRows(FloatBuffer buf, int rows, int cols, int ld) {
+    /** Whether {@link #of} serves this array. */
+    public static boolean available(INDArray a) {
+        return a.dataType() == DataType.FLOAT && a.rank() == 2 && !a.isEmpty() && Nd4j.getEnvironment().isCPU()
+                && (a.size(1) == 1 || a.stride(1) == 1) && (a.size(0) == 1 || a.stride(0) >= a.size(1));
+    }
+
+    /** The rows of a row-major FLOAT [rows, cols] array (see {@link #available}). */
+    public static HostRows of(INDArray a) {
+        if (!available(a)) {
+            throw new IllegalArgumentException("host rows: expected a row-major FLOAT matrix on the CPU, found "
+                    + a.dataType() + " " + java.util.Arrays.toString(a.shape()) + " strides "
+                    + java.util.Arrays.toString(a.stride()));
+        }
+        int rows = (int) a.size(0);
+        int cols = (int) a.size(1);
+        int ld = rows == 1 ? cols : (int) a.stride(0);
+        Pointer base = a.data().addressPointer();
+        long pos = a.offset() - a.data().offset();
+        long extent = (long) (rows - 1) * ld + cols;
+        FloatBuffer buf = new FloatPointer(base).position(pos).limit(pos + extent).asBuffer();
+        return new HostRows(buf, rows, cols, ld);
+    }
+
+    /** A rank-1 contiguous FLOAT array of n elements as a buffer (a LayerNorm weight). */
+    public static FloatBuffer vector(INDArray v) {
+        return of(v.reshape(1, v.length())).buf();
+    }
+
+    public int index(int row, int col) {
+        return row * ld + col;
+    }
+}
