@@ -3,6 +3,7 @@ package dev.ponder.core.optim;
 import dev.ponder.core.params.ParamLayout;
 import dev.ponder.core.params.ParamStore;
 import dev.ponder.core.tensor.Bulk;
+import dev.ponder.core.tensor.HostRows;
 import dev.ponder.core.tensor.StepWorkspace;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -21,7 +22,9 @@ import org.nd4j.linalg.learning.config.Adam;
  * lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps), i.e. PyTorch's formula with eps scaled by
  * sqrt(1 - b2^t) (the "epsilon hat" form of the Adam paper); the difference is of order eps.
  *
- * <p>{@link #step(double)} consumes the gradient buffer: the updater writes the update into it.
+ * <p>FLOAT parameters on the CPU take one fused host pass ({@link AdamWKernel}, same formula);
+ * {@link #stepReference} is the ND4J path. The reference path consumes the gradient buffer (the
+ * updater writes the update into it); callers must not read gradients after a step.
  * The state and step counter are exposed for averaging across workers and for checkpoints.
  */
 public final class AdamW {
@@ -89,6 +92,21 @@ public final class AdamW {
 
     /** Applies one update with learning rate {@code lr} from the current gradient buffer. */
     public void step(double lr) {
+        INDArray p = store.params();
+        if (HostRows.available(p.reshape(1, p.length()))) {
+            long t = step + 1;
+            double alphaT = lr * Math.sqrt(1 - Math.pow(config.beta2(), t)) / (1 - Math.pow(config.beta1(), t));
+            AdamWKernel.step(HostRows.vector(p), HostRows.vector(store.grads()), HostRows.vector(state),
+                    Math.toIntExact(store.size()), store.layout().decayRuns(), 1.0 - lr * config.weightDecay(),
+                    config, alphaT);
+            step++;
+            return;
+        }
+        stepReference(lr);
+    }
+
+    /** The ND4J updater path: the reference the fused kernel is checked against (and double precision). */
+    void stepReference(double lr) {
         try (StepWorkspace ignored = StepWorkspace.open()) {
             double decay = 1.0 - lr * config.weightDecay();
             if (decay != 1.0) {
