@@ -4,6 +4,7 @@ import dev.ponder.core.params.Init;
 import dev.ponder.core.params.Param;
 import dev.ponder.core.params.ParamRegistry;
 import dev.ponder.core.routing.Views;
+import dev.ponder.core.tensor.HostGemm;
 import dev.ponder.core.tensor.Ops;
 import dev.ponder.core.tensor.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -97,6 +98,9 @@ public final class Linear {
                     + " stacked segments, found " + outW);
         }
         long n = Shapes.requireCols(x, name + " input", inW);
+        if (!full(inW, outW) && direct(x)) {
+            return forwardSlicedDirect(x, inW, outW);
+        }
         INDArray w = full(inW, outW) ? weight.value() : slice(weight.value(), inW, outW);
         INDArray y = Nd4j.createUninitialized(x.dataType(), n, outW);
         Ops.gemm(x, w, y, false, true, 1.0, 0.0);                     // [N, inW] x [inW, outW] -> [N, outW]
@@ -110,6 +114,9 @@ public final class Linear {
     public INDArray backward(Saved s, INDArray dy) {
         Shapes.requireCols(dy, name + " output gradient", s.outW());
         boolean full = full(s.inW(), s.outW());
+        if (s.w() == null) {
+            return backwardSlicedDirect(s, dy);
+        }
         INDArray dx = Ops.mm(dy, s.w(), false, false);                // [N, outW] x [outW, inW] -> [N, inW]
         if (full) {
             Ops.gemm(dy, s.x(), weight.grad(), true, false, 1.0, 1.0); // [outW, N] x [N, inW] -> [outW, inW]
@@ -133,6 +140,61 @@ public final class Linear {
             }
         }
         return dx;
+    }
+
+    /** Whether the sliced path can run CBLAS on the blocks in place (CPU, row-major operands). */
+    private boolean direct(INDArray x) {
+        return HostGemm.available(x) && x.dataType() == weight.value().dataType() && HostGemm.rowMajor(x) != null;
+    }
+
+    /**
+     * The sliced forward with one gemm per segment straight from the strided weight block into the
+     * segment's columns of y: no copy of the slice (CPU). Saved.w is null: backward reads the
+     * blocks again from the parameter.
+     */
+    private Fwd<Saved> forwardSlicedDirect(INDArray x, int inW, int outW) {
+        long n = x.size(0);
+        INDArray y = Nd4j.createUninitialized(x.dataType(), n, outW);
+        HostGemm.Mat xm = HostGemm.rowMajor(x);
+        HostGemm.Mat ym = HostGemm.rowMajor(y);
+        int part = outW / segments;
+        for (int g = 0; g < segments; g++) {
+            // [N, inW] x [inW, part] -> y[:, g part : (g + 1) part]
+            Ops.gemm(xm, false, weightBlock(weight.value(), g, part, inW), true, ym.cols(g * part, part), 1.0, 0.0);
+        }
+        if (bias != null) {
+            y.addiRowVector(sliceBias(bias.value(), outW));
+        }
+        return new Fwd<>(y, new Saved(x, inW, outW, null));
+    }
+
+    /** dx = sum over segments of dy_g W_g; dW_g += dy_g^T x and db_g += column sums of dy_g, in place. */
+    private INDArray backwardSlicedDirect(Saved s, INDArray dy) {
+        int part = s.outW() / segments;
+        long n = dy.size(0);
+        INDArray dx = Nd4j.createUninitialized(dy.dataType(), n, s.inW());
+        HostGemm.Mat dym = HostGemm.rowMajor(dy) != null ? HostGemm.rowMajor(dy) : HostGemm.rowMajor(dy.dup('c'));
+        HostGemm.Mat dxm = HostGemm.rowMajor(dx);
+        HostGemm.Mat xm = HostGemm.rowMajor(s.x());
+        INDArray ones = bias == null ? null : Nd4j.ones(dy.dataType(), 1, n);
+        for (int g = 0; g < segments; g++) {
+            HostGemm.Mat dyg = dym.cols(g * part, part);                                   // [N, part]
+            // [N, part] x [part, inW] -> [N, inW], summed over segments
+            Ops.gemm(dyg, false, weightBlock(weight.value(), g, part, s.inW()), false, dxm, 1.0, g == 0 ? 0.0 : 1.0);
+            // [part, N] x [N, inW] -> the segment's block of the weight gradient
+            Ops.gemm(dyg, true, xm, false, weightBlock(weight.grad(), g, part, s.inW()), 1.0, 1.0);
+            if (bias != null) {
+                // [1, N] x [N, part] -> the segment's range of the bias gradient
+                HostGemm.Mat db = HostGemm.rowMajor(bias.grad().reshape(1, out())).cols(g * (out() / segments), part);
+                Ops.gemm(HostGemm.rowMajor(ones), false, dyg, false, db, 1.0, 1.0);
+            }
+        }
+        return dx;
+    }
+
+    /** Rows [g segRows, g segRows + part) and columns [0, inW) of a parameter [out, in], in place. */
+    private HostGemm.Mat weightBlock(INDArray w, int g, int part, int inW) {
+        return HostGemm.rowMajor(w).rows(g * (out() / segments), part).cols(0, inW);
     }
 
     private boolean full(int inW, int outW) {

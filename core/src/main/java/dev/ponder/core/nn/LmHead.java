@@ -4,6 +4,7 @@ import dev.ponder.core.params.Init;
 import dev.ponder.core.params.Param;
 import dev.ponder.core.params.ParamRegistry;
 import dev.ponder.core.routing.Views;
+import dev.ponder.core.tensor.HostGemm;
 import dev.ponder.core.tensor.Ops;
 import dev.ponder.core.tensor.Shapes;
 import dev.ponder.core.tensor.StepWorkspace;
@@ -19,8 +20,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * [N, V] arrays (256 MB for dense-tiny in float), and the block stays warm in cache.
  *
  * <p>Width slicing (SHARCS): an input x [N, dW] with dW < d uses the leading columns W[:, :dW]
- * (copied once per call into a contiguous [V, dW] block, so every chunk's gemm has the sliced
- * shape) and accumulates its gradient into the same columns.
+ * (on the CPU read in place as a strided block; elsewhere copied once per call into a contiguous
+ * [V, dW] block), so every chunk's gemm has the sliced shape, and accumulates its gradient into the
+ * same columns.
  */
 public final class LmHead {
     /** Logit elements per chunk (8 MB in float): 256 rows at V = 8192. */
@@ -98,9 +100,16 @@ public final class LmHead {
         return (int) x.size(1);
     }
 
-    /** W[:, :dW]: the weight itself at full width, else a contiguous copy of its leading columns. */
+    /**
+     * W[:, :dW]: the weight itself at full width; else on the CPU the strided view of its leading
+     * columns (CBLAS reads it in place), elsewhere a contiguous copy.
+     */
     private INDArray weightSlice(int dW) {
-        return dW == dim ? weight.value() : Views.block(weight.value(), 0, vocab, dW).dup('c');
+        if (dW == dim) {
+            return weight.value();
+        }
+        INDArray block = Views.block(weight.value(), 0, vocab, dW);
+        return HostGemm.available(block) ? block : block.dup('c');
     }
 
     private Result run(INDArray x, int[] targets, boolean train, double gradScale, INDArray logitsOut,
@@ -116,7 +125,10 @@ public final class LmHead {
         INDArray dx = train ? Nd4j.createUninitialized(x.dataType(), n, dW) : null;
         INDArray w = weightSlice(dW);                                   // [V, dW]
         // The gradient of a sliced weight accumulates in a contiguous block, added to W's columns once.
-        INDArray gw = !train ? null : dW == dim ? weight.grad() : Nd4j.zeros(x.dataType(), vocab, dW);
+        // On the CPU the gradient's leading columns are accumulated in place (CBLAS writes strided blocks).
+        boolean inPlace = dW == dim || (HostGemm.available(x) && HostGemm.rowMajor(x) != null);
+        INDArray gw = !train ? null : dW == dim ? weight.grad()
+                : inPlace ? Views.block(weight.grad(), 0, vocab, dW) : Nd4j.zeros(x.dataType(), vocab, dW);
         double loss = 0;
         for (int r0 = 0; r0 < n; r0 += chunk) {
             try (StepWorkspace scratch = StepWorkspace.scratch()) {
@@ -124,7 +136,7 @@ public final class LmHead {
                         Math.min(chunk, n - r0));
             }
         }
-        if (train && dW < dim) {
+        if (train && !inPlace) {
             Views.block(weight.grad(), 0, vocab, dW).addi(gw);
         }
         return new Result(loss, dx);

@@ -44,6 +44,15 @@ public final class HostGemm {
             }
         }
 
+        /** The block of columns [from, from + n) of every row (same ld). */
+        public Mat cols(int from, int n) {
+            if (from < 0 || n < 0 || from + n > cols) {
+                throw new IllegalArgumentException("gemm block: columns [" + from + ", " + (from + n) + ") outside "
+                        + cols);
+            }
+            return new Mat(base, offset + from, rows, n, ld);
+        }
+
         /** The block of rows [from, from + n). */
         public Mat rows(int from, int n) {
             return new Mat(base, offset + (long) from * ld, n, cols, ld);

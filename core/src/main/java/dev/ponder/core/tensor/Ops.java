@@ -91,6 +91,20 @@ public final class Ops {
         return c;
     }
 
+    /**
+     * {@code c = alpha op(a) op(b) + beta c} on host blocks ({@link HostGemm}, CPU backend), counted
+     * by this thread's probe like {@link #gemm(INDArray, INDArray, INDArray, boolean, boolean, double, double)}.
+     */
+    public static void gemm(HostGemm.Mat a, boolean transA, HostGemm.Mat b, boolean transB, HostGemm.Mat c,
+                            double alpha, double beta) {
+        MatmulProbe probe = PROBE.get();
+        long t0 = probe == null ? 0 : System.nanoTime();
+        HostGemm.gemm(a, transA, b, transB, c, alpha, beta);
+        if (probe != null) {
+            recordMatmuls(probe, 1, System.nanoTime() - t0, (double) c.rows() * c.cols() * (transA ? a.rows() : a.cols()));
+        }
+    }
+
     /** A new {@code op(a) op(b)} (2-D or batched rank-3), in a's data type. */
     public static INDArray mm(INDArray a, INDArray b, boolean transA, boolean transB) {
         return mm(a, b, transA, transB, 1.0);
