@@ -141,7 +141,7 @@ public final class ExpertMatmul {
         int rows = offsets[experts];
         Ops.MatmulProbe probe = Ops.matmulProbe();
         long t0 = probe == null ? 0 : System.nanoTime();
-        int threads = rows * macsPerRow < HostParallel.MIN_PARALLEL_WORK * 8 ? 1 : HostParallel.threads();
+        int threads = rows * macsPerRow < HostGemm.PARALLEL_MACS ? 1 : HostParallel.threads();
         int[] bounds = groups(offsets, threads);
         int groups = bounds.length - 1;
         HostParallel.Range body = (from, to) -> {
@@ -154,17 +154,7 @@ public final class ExpertMatmul {
                 }
             }
         };
-        if (groups <= 1) {
-            body.run(0, groups);
-        } else {
-            int blas = HostGemm.blasThreads();
-            HostGemm.setBlasThreads(1);
-            try {
-                java.util.stream.IntStream.range(0, groups).parallel().forEach(g -> body.run(g, g + 1));
-            } finally {
-                HostGemm.setBlasThreads(blas);
-            }
-        }
+        HostGemm.inParallel(groups, g -> body.run(g, g + 1));
         long macs = (long) rows * macsPerRow;
         if (probe != null) {
             int calls = 0;

@@ -78,7 +78,8 @@ public final class Ops {
                                 double alpha, double beta) {
         MatmulProbe probe = PROBE.get();
         long t0 = probe == null ? 0 : System.nanoTime();
-        if (!HostGemm.tryGemm(a, b, c, transA, transB, alpha, beta)) {
+        if (!HostGemm.tryGemm(a, b, c, transA, transB, alpha, beta)
+                && !HostGemm.tryBatched(a, b, c, transA, transB, alpha, beta)) {
             Nd4j.exec(new Mmul(a, b, c, alpha, beta,
                     MMulTranspose.builder().transposeA(transA).transposeB(transB).build()));
         }
