@@ -240,7 +240,7 @@ public final class HostGemm {
     }
 
     private static long position(Mat m) {
-        return m.base().offset() - m.base().data().offset() + m.offset();
+        return HostRows.firstElement(m.base()) + m.offset();
     }
 
     private static FloatPointer floats(Mat m) {

@@ -33,7 +33,7 @@ public record HostRows(FloatBuffer buf, int rows, int cols, int ld) {
         int cols = (int) a.size(1);
         int ld = rows == 1 ? cols : (int) a.stride(0);
         Pointer base = a.data().addressPointer();
-        long pos = a.offset() - a.data().offset();
+        long pos = firstElement(a);
         long extent = (long) (rows - 1) * ld + cols;
         FloatBuffer buf = new FloatPointer(base).position(pos).limit(pos + extent).asBuffer();
         return new HostRows(buf, rows, cols, ld);
@@ -42,6 +42,14 @@ public record HostRows(FloatBuffer buf, int rows, int cols, int ld) {
     /** A rank-1 contiguous FLOAT array of n elements as a buffer (a LayerNorm weight). */
     public static FloatBuffer vector(INDArray v) {
         return of(v.reshape(1, v.length())).buf();
+    }
+
+    /**
+     * Position of a's first element past its data buffer's host address: a view's buffer already
+     * points at {@code data().offset()}, so only the array's offset beyond it counts.
+     */
+    static long firstElement(INDArray a) {
+        return a.offset() - a.data().offset();
     }
 
     public int index(int row, int col) {
