@@ -4,12 +4,9 @@ import dev.ponder.core.metrics.Histogram;
 import dev.ponder.core.metrics.RoutingStats;
 import dev.ponder.core.nn.Embedding;
 import dev.ponder.core.nn.Fwd;
-import dev.ponder.core.nn.LayerNorm;
 import dev.ponder.core.nn.LmHead;
 import dev.ponder.core.nn.Rope;
-import dev.ponder.core.params.Init;
 import dev.ponder.core.params.ParamRegistry;
-import dev.ponder.core.params.ParamStore;
 import dev.ponder.core.tensor.Rng;
 import dev.ponder.core.tensor.StepWorkspace;
 import java.util.ArrayList;
@@ -19,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Mixture-of-Depths (Raposo et al. 2024; MODELS.md section 4) around the blocks of another family:
@@ -43,58 +39,41 @@ import org.nd4j.linalg.factory.Nd4j;
  * competing for capacity (the batch's, and the padding rows of predictor routing), as in the moe
  * family itself; dropless MoE (factor 0) keeps it.
  */
-public final class ModLm implements LanguageModel {
-    private final ModelConfig config;
+public final class ModLm extends AbstractLm implements TrainingModeEval {
     private final ModSettings ms;
-    private final ParamStore store;
-    private final Embedding embedding;
+    private final LmEnds ends;
     private final List<ResidualBlock> distinct = new ArrayList<>();   // registered blocks (G shared ones for moeut)
     private final ModBlock[] routed;                                   // per application; null where full
-    private final LayerNorm outNorm;
-    private final LmHead head;
     private final Rng dropoutRoot;
-    private RoutingStats routing = RoutingStats.EMPTY;
     private Histogram blocksHist = Histogram.integers();
     private Histogram flopsHist = Histogram.exponential();
 
     public ModLm(ModelConfig config, long seed, DataType dtype) {
-        if (!config.family().equals("mod")) {
-            throw new IllegalArgumentException("model.family: expected mod, found " + config.family());
-        }
-        this.config = config;
+        super(config, "mod");
         this.ms = config.mod();
         ParamRegistry reg = new ParamRegistry();
-        int d = config.dModel();
-        this.embedding = new Embedding(reg, "embedding", config.vocabSize(), d, Init.normal(1.0 / Math.sqrt(d)));
+        LmEnds.Builder endsBuilder = LmEnds.register(reg, config);          // embedding.weight first
         if (kind().equals("moeut")) {                                  // MoeutLm's layers, head and order
             double s = Math.sqrt(2.0 / config.nLayers());
             for (int g = 0; g < config.moeut().groupSize(); g++) {
                 distinct.add(new MoeutLayer(reg, "transformer.layers." + g, config, s));
             }
-            Init headInit = Init.uniform(1.0 / Math.sqrt(d));
-            this.head = new LmHead(reg.add("lm_head.weight", headInit, config.vocabSize(), d),
-                    reg.add("lm_head.bias", headInit, false, config.vocabSize()));
-            this.outNorm = new LayerNorm(reg, "out_norm", d);
+            this.ends = endsBuilder.uniformHead().outNorm().build();
         } else {                                                        // DenseLm's / MoeLm's
             Rope rope = new Rope(config.dHead(), config.ropeDims(), config.ropeBase());
             for (int i = 0; i < config.nLayers(); i++) {
                 distinct.add(kind().equals("moe") ? new MoeBlock(reg, "layers." + i, config, rope)
                         : new DenseBlock(reg, "layers." + i, config, rope));
             }
-            this.outNorm = new LayerNorm(reg, "out_norm", d);
-            this.head = config.tieEmbeddings()
-                    ? new LmHead(embedding.weight(), config.headBias()
-                            ? reg.add("lm_head.bias", Init.zeros(), config.vocabSize()) : null)
-                    : new LmHead(reg, "lm_head", d, config.vocabSize(), config.headBias(),
-                            Init.normal(1.0 / Math.sqrt(d)));
+            this.ends = endsBuilder.outNorm().head().build();
         }
         this.routed = new ModBlock[config.nLayers()];
         for (int l = 0; l < config.nLayers(); l++) {
             if (ms.routed(l)) {
-                routed[l] = new ModBlock(reg, "mod." + l, block(l), d, ms);
+                routed[l] = new ModBlock(reg, "mod." + l, block(l), config.dModel(), ms);
             }
         }
-        this.store = reg.build(dtype, seed);
+        build(reg, dtype, seed);
         if (kind().equals("moeut")) {
             distinct.forEach(b -> ((MoeutLayer) b).renormRouters());
         }
@@ -112,16 +91,6 @@ public final class ModLm implements LanguageModel {
 
     private String blockName(int l) {
         return kind().equals("moeut") ? "transformer.layers." + (l % distinct.size()) : "layers." + l;
-    }
-
-    @Override
-    public ModelConfig config() {
-        return config;
-    }
-
-    @Override
-    public ParamStore params() {
-        return store;
     }
 
     /** One forward over the blocks: per application the full block's or the routed block's record. */
@@ -210,13 +179,12 @@ public final class ModLm implements LanguageModel {
         int n = w.inputs().length;
         int t = w.seqLen();
         try (StepWorkspace ignored = StepWorkspace.open()) {
-            Fwd<Embedding.Saved> emb = embedding.forward(w.inputs());
+            Fwd<Embedding.Saved> emb = ends.embed(w.inputs());
             INDArray x = emb.out();                                          // [B*T, d], the residual stream
             Pass p = runBlocks(x, batch, t, true, ModBlock.Choice.TOP_C, stepRng(tokens), true, true);
             MoeutRegularizer.Result reg = regularize(p, batch, t);
-            Fwd<LayerNorm.Saved> fin = outNorm.forward(x);
-            LmHead.Result ce = head.lossAndGrad(fin.out(), w.targets(), 1.0 / n);
-            INDArray dx = outNorm.backward(fin.saved(), ce.dx());
+            LmHead.Result ce = ends.lossAndGrad(x, w.targets(), 1.0 / n);
+            INDArray dx = ce.dx();                                           // [B*T, d]
             for (int l = config.nLayers() - 1; l >= 0; l--) {
                 ResidualBlock.RouterLogitGrads extra = reg == null ? null : reg.grads()[l];
                 try (StepWorkspace scratch = StepWorkspace.scratch()) {   // one block's temporaries; dx in place
@@ -227,7 +195,7 @@ public final class ModLm implements LanguageModel {
                     }
                 }
             }
-            embedding.backward(emb.saved(), dx);
+            ends.embedBackward(emb.saved(), dx);
             double ceLoss = ce.lossSum() / n;
             double aux = aux(p, reg);
             return new StepStats(ceLoss, aux, ceLoss + aux, n, scalars(p, reg, n, t));
@@ -235,7 +203,7 @@ public final class ModLm implements LanguageModel {
     }
 
     private double aux(Pass p, MoeutRegularizer.Result reg) {
-        return p.blockAux() + predictorLoss(p) + (reg == null ? 0.0 : reg.ffn() + reg.att());
+        return p.blockAux() + predictorLoss(p) + (reg == null ? 0.0 : reg.total());
     }
 
     private Rng stepRng(int[] tokens) {
@@ -247,19 +215,12 @@ public final class ModLm implements LanguageModel {
     private Map<String, Double> scalars(Pass p, MoeutRegularizer.Result reg, int n, int t) {
         Map<String, Double> m = new LinkedHashMap<>(p.stats().scalars());
         m.put("mod_predictor_loss", predictorLoss(p));
-        m.put("blocks_aux_loss", p.blockAux() + (reg == null ? 0.0 : reg.ffn() + reg.att()));
+        m.put("blocks_aux_loss", p.blockAux() + (reg == null ? 0.0 : reg.total()));
         if (reg != null) {
-            m.put("reg_ffn", reg.ffn());
-            m.put("reg_att", reg.att());
+            reg.putScalars(m);
         }
-        m.put("executed_macs_per_token", p.stats().executedMacs() / (double) n);
-        m.put("analytic_macs_per_token", (double) analyticMacsPerToken(t));
+        putMacScalars(m, p.stats().executedMacs() / (double) n, t);
         return m;
-    }
-
-    @Override
-    public EvalStats evaluate(int[] tokens, int batch, int seqLenPlusOne, boolean withLogits) {
-        return evaluate(tokens, batch, seqLenPlusOne, withLogits, false);
     }
 
     /**
@@ -267,22 +228,18 @@ public final class ModLm implements LanguageModel {
      * With {@code trainingMode} it routes by top-C as training does and adds MoEUT's regulariser, so
      * meanLoss + auxLoss is the training loss (expert dropout stays off: scoring never samples).
      */
+    @Override
     public EvalStats evaluate(int[] tokens, int batch, int seqLenPlusOne, boolean withLogits, boolean trainingMode) {
         Windows w = Windows.split(tokens, batch, seqLenPlusOne, config.contextLength());
         int n = w.inputs().length;
         ModBlock.Choice choice = trainingMode || ms.inference().equals("top_c")
                 ? ModBlock.Choice.TOP_C : ModBlock.Choice.PREDICTOR;
         try (StepWorkspace ignored = StepWorkspace.open()) {
-            INDArray x = embedding.forward(w.inputs()).out();
+            INDArray x = ends.embed(w.inputs()).out();                      // [B*T, d]
             Pass p = runBlocks(x, batch, w.seqLen(), false, choice, null, trainingMode, true);
             MoeutRegularizer.Result reg = trainingMode ? regularize(p, batch, w.seqLen()) : null;
-            INDArray xf = outNorm.forward(x).out();
-            INDArray logits = withLogits ? Nd4j.createUninitialized(xf.dataType(), n, config.vocabSize()) : null;
-            double sum = head.loss(xf, w.targets(), logits);
-            INDArray out = withLogits
-                    // [B*T, V] -> [B, T, V]
-                    ? StepWorkspace.detach(logits.reshape(batch, w.seqLen(), config.vocabSize())) : null;
-            return new EvalStats(sum, n, aux(p, reg), out, scalars(p, reg, n, w.seqLen()));
+            LmEnds.Scored s = ends.score(x, w, batch, withLogits);
+            return new EvalStats(s.ceSum(), n, aux(p, reg), s.logits(), scalars(p, reg, n, w.seqLen()));
         }
     }
 
@@ -294,7 +251,7 @@ public final class ModLm implements LanguageModel {
     double selectionMargin(int[] tokens, int batch, int seqLenPlusOne) {
         Windows w = Windows.split(tokens, batch, seqLenPlusOne, config.contextLength());
         try (StepWorkspace ignored = StepWorkspace.open()) {
-            Pass p = runBlocks(embedding.forward(w.inputs()).out(), batch, w.seqLen(), false, ModBlock.Choice.TOP_C,
+            Pass p = runBlocks(ends.embed(w.inputs()).out(), batch, w.seqLen(), false, ModBlock.Choice.TOP_C,
                     null, true, false);
             double m = Double.MAX_VALUE;
             for (int l = 0; l < config.nLayers(); l++) {
@@ -327,13 +284,6 @@ public final class ModLm implements LanguageModel {
         return Double.MAX_VALUE;
     }
 
-    @Override
-    public RoutingStats drainRoutingStats() {
-        RoutingStats out = routing;
-        routing = RoutingStats.EMPTY;
-        return out;
-    }
-
     /** Blocks executed per token ("blocks") and forward FLOPs per token ("flops") since the last call. */
     @Override
     public Map<String, Histogram> drainComputeHistograms() {
@@ -350,10 +300,5 @@ public final class ModLm implements LanguageModel {
     @Override
     public long analyticMacsPerToken(int seqLen) {
         return FlopCount.modMacsPerToken(config, seqLen);
-    }
-
-    @Override
-    public long headMacsPerToken() {
-        return FlopCount.headMacsPerToken(config);
     }
 }

@@ -39,18 +39,10 @@ public record ModSettings(String block, double capacity, int every, String route
         if (!(capacity > 0 && capacity <= 1)) {
             throw new IllegalArgumentException("model.mod_capacity: expected a fraction in (0, 1], found " + capacity);
         }
-        if (every < 1) {
-            throw new IllegalArgumentException("model.mod_every: expected an integer >= 1, found " + every);
-        }
+        ConfigValues.atLeast("mod_every", every, 1);
         oneOf("mod_router_scale", routerScale, ROUTER_SCALES);
-        if (predictorHidden < 1) {
-            throw new IllegalArgumentException("model.mod_predictor_hidden: expected an integer >= 1, found "
-                    + predictorHidden);
-        }
-        if (!(predictorLoss >= 0) || Double.isInfinite(predictorLoss)) {
-            throw new IllegalArgumentException("model.mod_predictor_loss: expected a finite number >= 0, found "
-                    + predictorLoss);
-        }
+        ConfigValues.atLeast("mod_predictor_hidden", predictorHidden, 1);
+        ConfigValues.nonNegative("mod_predictor_loss", predictorLoss);
         oneOf("mod_inference", inference, INFERENCE);
     }
 
@@ -77,7 +69,7 @@ public record ModSettings(String block, double capacity, int every, String route
 
     /** mod_block as written in the map (dense when absent), validated. */
     static String blockOf(Map<String, ?> m) {
-        String b = m.containsKey("mod_block") ? ConfigValues.string(m, "mod_block") : "dense";
+        String b = ConfigValues.string(m, "mod_block", "dense");
         oneOf("mod_block", b, BLOCKS);
         return b;
     }
@@ -85,12 +77,12 @@ public record ModSettings(String block, double capacity, int every, String route
     static ModSettings fromMap(Map<String, ?> m) {
         ModSettings d = defaults(blockOf(m));
         return new ModSettings(d.block,
-                m.containsKey("mod_capacity") ? ConfigValues.real(m, "mod_capacity") : d.capacity,
-                m.containsKey("mod_every") ? ConfigValues.integer(m, "mod_every") : d.every,
-                m.containsKey("mod_router_scale") ? ConfigValues.string(m, "mod_router_scale") : d.routerScale,
-                m.containsKey("mod_predictor_hidden") ? ConfigValues.integer(m, "mod_predictor_hidden") : d.predictorHidden,
-                m.containsKey("mod_predictor_loss") ? ConfigValues.real(m, "mod_predictor_loss") : d.predictorLoss,
-                m.containsKey("mod_inference") ? ConfigValues.string(m, "mod_inference") : d.inference);
+                ConfigValues.real(m, "mod_capacity", d.capacity),
+                ConfigValues.integer(m, "mod_every", d.every),
+                ConfigValues.string(m, "mod_router_scale", d.routerScale),
+                ConfigValues.integer(m, "mod_predictor_hidden", d.predictorHidden),
+                ConfigValues.real(m, "mod_predictor_loss", d.predictorLoss),
+                ConfigValues.string(m, "mod_inference", d.inference));
     }
 
     void putInto(Map<String, Object> m) {

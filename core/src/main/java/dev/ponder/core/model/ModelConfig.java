@@ -247,13 +247,13 @@ public record ModelConfig(
         if (family == null || !FAMILIES.contains(family)) {
             throw new IllegalArgumentException("model.family: expected one of " + FAMILIES + ", found " + family);
         }
-        atLeast("vocab_size", vocabSize, 2);
-        atLeast("d_model", dModel, 1);
-        atLeast("n_layers", nLayers, 1);
-        atLeast("n_heads", nHeads, 1);
-        atLeast("d_head", dHead, 1);
-        atLeast("d_ff", dFf, 1);
-        atLeast("context_length", contextLength, 1);
+        ConfigValues.atLeast("vocab_size", vocabSize, 2);
+        ConfigValues.atLeast("d_model", dModel, 1);
+        ConfigValues.atLeast("n_layers", nLayers, 1);
+        ConfigValues.atLeast("n_heads", nHeads, 1);
+        ConfigValues.atLeast("d_head", dHead, 1);
+        ConfigValues.atLeast("d_ff", dFf, 1);
+        ConfigValues.atLeast("context_length", contextLength, 1);
         if (activation == null) {
             throw new IllegalArgumentException("model.activation: expected relu or gelu, found null");
         }
@@ -294,12 +294,6 @@ public record ModelConfig(
         }
         if (mod != null) {
             mod.validateWith(nLayers);
-        }
-    }
-
-    private static void atLeast(String key, int value, int min) {
-        if (value < min) {
-            throw new IllegalArgumentException("model." + key + ": expected an integer >= " + min + ", found " + value);
         }
     }
 

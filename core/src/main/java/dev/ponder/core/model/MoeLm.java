@@ -1,15 +1,11 @@
 package dev.ponder.core.model;
 
 import dev.ponder.core.metrics.Histogram;
-import dev.ponder.core.metrics.RoutingStats;
 import dev.ponder.core.nn.Embedding;
 import dev.ponder.core.nn.Fwd;
-import dev.ponder.core.nn.LayerNorm;
 import dev.ponder.core.nn.LmHead;
 import dev.ponder.core.nn.Rope;
-import dev.ponder.core.params.Init;
 import dev.ponder.core.params.ParamRegistry;
-import dev.ponder.core.params.ParamStore;
 import dev.ponder.core.tensor.StepWorkspace;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The classic MoE control (MODELS.md section 0b): the dense pre-LN transformer of {@link DenseLm}
@@ -27,45 +22,22 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Parameter names as the dense model, with layers.{i}.ffn.{router.weight, up, down}.
  */
-public final class MoeLm implements LanguageModel {
-    private final ModelConfig config;
-    private final ParamStore store;
-    private final Embedding embedding;
+public final class MoeLm extends AbstractLm {
+    private final LmEnds ends;
     private final List<MoeBlock> blocks = new ArrayList<>();
-    private final LayerNorm outNorm;
-    private final LmHead head;
-    private RoutingStats routing = RoutingStats.EMPTY;
     /** Forward FLOPs each token executed since the last drain (capacity drops make them vary). */
     private Histogram flops = Histogram.exponential();
 
     public MoeLm(ModelConfig config, long seed, DataType dtype) {
-        if (!config.family().equals("moe")) {
-            throw new IllegalArgumentException("model.family: expected moe, found " + config.family());
-        }
-        this.config = config;
+        super(config, "moe");
         ParamRegistry reg = new ParamRegistry();
-        int d = config.dModel();
-        this.embedding = new Embedding(reg, "embedding", config.vocabSize(), d, Init.normal(1.0 / Math.sqrt(d)));
+        LmEnds.Builder endsBuilder = LmEnds.register(reg, config);          // embedding.weight first
         Rope rope = new Rope(config.dHead(), config.ropeDims(), config.ropeBase());
         for (int i = 0; i < config.nLayers(); i++) {
             blocks.add(new MoeBlock(reg, "layers." + i, config, rope));
         }
-        this.outNorm = new LayerNorm(reg, "out_norm", d);
-        this.head = config.tieEmbeddings()
-                ? new LmHead(embedding.weight(), config.headBias()
-                        ? reg.add("lm_head.bias", Init.zeros(), config.vocabSize()) : null)
-                : new LmHead(reg, "lm_head", d, config.vocabSize(), config.headBias(), Init.normal(1.0 / Math.sqrt(d)));
-        this.store = reg.build(dtype, seed);
-    }
-
-    @Override
-    public ModelConfig config() {
-        return config;
-    }
-
-    @Override
-    public ParamStore params() {
-        return store;
+        this.ends = endsBuilder.outNorm().head().build();
+        build(reg, dtype, seed);
     }
 
     private record Pass(List<MoeBlock.Saved> saved, double aux, long executedMacs) {}
@@ -92,8 +64,7 @@ public final class MoeLm implements LanguageModel {
 
     private Map<String, Double> scalars(Pass p, int n, int t) {
         Map<String, Double> m = new LinkedHashMap<>();
-        m.put("executed_macs_per_token", p.executedMacs() / (double) n);
-        m.put("analytic_macs_per_token", (double) analyticMacsPerToken(t));
+        putMacScalars(m, p.executedMacs() / (double) n, t);
         return m;
     }
 
@@ -102,16 +73,15 @@ public final class MoeLm implements LanguageModel {
         Windows w = Windows.split(tokens, batch, seqLenPlusOne, config.contextLength());
         int n = w.inputs().length;
         try (StepWorkspace ignored = StepWorkspace.open()) {
-            Fwd<Embedding.Saved> emb = embedding.forward(w.inputs());
+            Fwd<Embedding.Saved> emb = ends.embed(w.inputs());
             INDArray x = emb.out();                                          // [B*T, d], the residual stream
             Pass p = runBlocks(x, batch, w.seqLen());
-            Fwd<LayerNorm.Saved> fin = outNorm.forward(x);
-            LmHead.Result ce = head.lossAndGrad(fin.out(), w.targets(), 1.0 / n);
-            INDArray dx = outNorm.backward(fin.saved(), ce.dx());
+            LmHead.Result ce = ends.lossAndGrad(x, w.targets(), 1.0 / n);
+            INDArray dx = ce.dx();                                           // [B*T, d]
             for (int i = blocks.size() - 1; i >= 0; i--) {
                 dx = blocks.get(i).backwardInPlace(p.saved().get(i), dx);
             }
-            embedding.backward(emb.saved(), dx);
+            ends.embedBackward(emb.saved(), dx);
             double ceLoss = ce.lossSum() / n;
             return new StepStats(ceLoss, p.aux(), ceLoss + p.aux(), n, scalars(p, n, w.seqLen()));
         }
@@ -122,14 +92,10 @@ public final class MoeLm implements LanguageModel {
         Windows w = Windows.split(tokens, batch, seqLenPlusOne, config.contextLength());
         int n = w.inputs().length;
         try (StepWorkspace ignored = StepWorkspace.open()) {
-            INDArray x = embedding.forward(w.inputs()).out();
+            INDArray x = ends.embed(w.inputs()).out();                      // [B*T, d]
             Pass p = runBlocks(x, batch, w.seqLen());
-            INDArray xf = outNorm.forward(x).out();
-            INDArray logits = withLogits ? Nd4j.createUninitialized(xf.dataType(), n, config.vocabSize()) : null;
-            double sum = head.loss(xf, w.targets(), logits);
-            INDArray out = withLogits
-                    ? StepWorkspace.detach(logits.reshape(batch, w.seqLen(), config.vocabSize())) : null;
-            return new EvalStats(sum, n, p.aux(), out, scalars(p, n, w.seqLen()));
+            LmEnds.Scored s = ends.score(x, w, batch, withLogits);
+            return new EvalStats(s.ceSum(), n, p.aux(), s.logits(), scalars(p, n, w.seqLen()));
         }
     }
 
@@ -161,19 +127,7 @@ public final class MoeLm implements LanguageModel {
     }
 
     @Override
-    public RoutingStats drainRoutingStats() {
-        RoutingStats out = routing;
-        routing = RoutingStats.EMPTY;
-        return out;
-    }
-
-    @Override
     public long analyticMacsPerToken(int seqLen) {
         return FlopCount.moeMacsPerToken(config, seqLen);
-    }
-
-    @Override
-    public long headMacsPerToken() {
-        return FlopCount.headMacsPerToken(config);
     }
 }

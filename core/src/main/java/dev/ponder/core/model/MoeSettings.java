@@ -20,23 +20,15 @@ public record MoeSettings(int nExperts, int k, int expertSize, double capacityFa
     static final List<String> EXCLUDED_DENSE_KEYS = List.of("d_ff", "bias");
 
     public MoeSettings {
-        if (nExperts < 1) {
-            throw new IllegalArgumentException("model.moe_n_experts: expected an integer >= 1, found " + nExperts);
-        }
+        ConfigValues.atLeast("moe_n_experts", nExperts, 1);
         if (k < 1 || k > nExperts) {
             throw new IllegalArgumentException("model.moe_k: expected an integer in [1, moe_n_experts = " + nExperts
                     + "], found " + k);
         }
-        if (expertSize < 1) {
-            throw new IllegalArgumentException("model.moe_expert_size: expected an integer >= 1, found " + expertSize);
-        }
-        for (Object[] kv : new Object[][] {{"moe_capacity_factor", capacityFactor}, {"moe_aux_loss", auxLoss},
-                {"moe_z_loss", zLoss}}) {
-            double v = (Double) kv[1];
-            if (!(v >= 0) || Double.isInfinite(v)) {
-                throw new IllegalArgumentException("model." + kv[0] + ": expected a finite number >= 0, found " + v);
-            }
-        }
+        ConfigValues.atLeast("moe_expert_size", expertSize, 1);
+        ConfigValues.nonNegative("moe_capacity_factor", capacityFactor);
+        ConfigValues.nonNegative("moe_aux_loss", auxLoss);
+        ConfigValues.nonNegative("moe_z_loss", zLoss);
     }
 
     public static MoeSettings defaults(int nExperts, int expertSize) {
@@ -44,19 +36,15 @@ public record MoeSettings(int nExperts, int k, int expertSize, double capacityFa
     }
 
     static MoeSettings fromMap(Map<String, ?> m) {
-        for (String key : List.of("moe_n_experts", "moe_expert_size")) {
-            if (!m.containsKey(key)) {
-                throw new IllegalArgumentException("model." + key + ": required key is missing (family moe)");
-            }
-        }
+        ConfigValues.require(m, "moe", "moe_n_experts", "moe_expert_size");
         MoeSettings d = defaults(ConfigValues.integer(m, "moe_n_experts"), ConfigValues.integer(m, "moe_expert_size"));
         return new MoeSettings(d.nExperts,
-                m.containsKey("moe_k") ? ConfigValues.integer(m, "moe_k") : d.k,
+                ConfigValues.integer(m, "moe_k", d.k),
                 d.expertSize,
-                m.containsKey("moe_capacity_factor") ? ConfigValues.real(m, "moe_capacity_factor") : d.capacityFactor,
-                m.containsKey("moe_renormalize") ? ConfigValues.bool(m, "moe_renormalize") : d.renormalize,
-                m.containsKey("moe_aux_loss") ? ConfigValues.real(m, "moe_aux_loss") : d.auxLoss,
-                m.containsKey("moe_z_loss") ? ConfigValues.real(m, "moe_z_loss") : d.zLoss);
+                ConfigValues.real(m, "moe_capacity_factor", d.capacityFactor),
+                ConfigValues.bool(m, "moe_renormalize", d.renormalize),
+                ConfigValues.real(m, "moe_aux_loss", d.auxLoss),
+                ConfigValues.real(m, "moe_z_loss", d.zLoss));
     }
 
     void putInto(Map<String, Object> m) {

@@ -4,11 +4,8 @@ import dev.ponder.core.metrics.PhaseTimer;
 import dev.ponder.core.metrics.RoutingStats;
 import dev.ponder.core.nn.Embedding;
 import dev.ponder.core.nn.Fwd;
-import dev.ponder.core.nn.LayerNorm;
 import dev.ponder.core.nn.LmHead;
-import dev.ponder.core.params.Init;
 import dev.ponder.core.params.ParamRegistry;
-import dev.ponder.core.params.ParamStore;
 import dev.ponder.core.tensor.Rng;
 import dev.ponder.core.tensor.StepWorkspace;
 import java.util.ArrayList;
@@ -18,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * MoEUT (Csordás et al. 2024; MODELS.md section 1), reference RobertCsordas/moeut {@code MoEUTLM}:
@@ -40,49 +36,27 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Expert dropout (0 by default) draws from a stream split from the seed by the batch's tokens, so
  * a step's masks depend only on (seed, batch) and never on a global RNG.
  */
-public final class MoeutLm implements LanguageModel {
-    private final ModelConfig config;
+public final class MoeutLm extends AbstractLm implements TrainingModeEval {
     private final MoeutSettings ms;
-    private final ParamStore store;
-    private final Embedding embedding;
+    private final LmEnds ends;
     private final List<MoeutLayer> layers = new ArrayList<>();
-    private final LayerNorm outNorm;
-    private final LmHead head;
     private final Rng dropoutRoot;
-    private RoutingStats routing = RoutingStats.EMPTY;
 
     public MoeutLm(ModelConfig config, long seed, DataType dtype) {
-        if (!config.family().equals("moeut")) {
-            throw new IllegalArgumentException("model.family: expected moeut, found " + config.family());
-        }
-        this.config = config;
+        super(config, "moeut");
         this.ms = config.moeut();
         ParamRegistry reg = new ParamRegistry();
-        int d = config.dModel();
-        this.embedding = new Embedding(reg, "embedding", config.vocabSize(), d, Init.normal(1.0 / Math.sqrt(d)));
+        LmEnds.Builder endsBuilder = LmEnds.register(reg, config);          // embedding.weight first
         double s = Math.sqrt(2.0 / config.nLayers());
         for (int g = 0; g < ms.groupSize(); g++) {
             layers.add(new MoeutLayer(reg, "transformer.layers." + g, config, s));
         }
-        Init headInit = Init.uniform(1.0 / Math.sqrt(d));
-        this.head = new LmHead(reg.add("lm_head.weight", headInit, config.vocabSize(), d),
-                reg.add("lm_head.bias", headInit, false, config.vocabSize()));
-        this.outNorm = new LayerNorm(reg, "out_norm", d);
-        this.store = reg.build(dtype, seed);
+        this.ends = endsBuilder.uniformHead().outNorm().build();          // the reference's order: head, then norm
+        build(reg, dtype, seed);
         for (MoeutLayer l : layers) {
             l.renormRouters();
         }
         this.dropoutRoot = new Rng(seed).split("expert_dropout");
-    }
-
-    @Override
-    public ModelConfig config() {
-        return config;
-    }
-
-    @Override
-    public ParamStore params() {
-        return store;
     }
 
     private int repeats() {
@@ -142,14 +116,13 @@ public final class MoeutLm implements LanguageModel {
         Rng stepRng = dropout ? dropoutRoot.split(Arrays.hashCode(tokens)) : null;
         try (StepWorkspace ignored = StepWorkspace.open()) {
             long t0 = PhaseTimer.start();
-            Fwd<Embedding.Saved> emb = embedding.forward(w.inputs());
+            Fwd<Embedding.Saved> emb = ends.embed(w.inputs());
             PhaseTimer.stop("embedding", t0);
             Blocks blocks = runBlocks(emb.out(), batch, t, true, stepRng, true); // [B*T, d], updated in place
             MoeutRegularizer.Result reg = regularize(blocks.saved(), batch, t);
             t0 = PhaseTimer.start();
-            Fwd<LayerNorm.Saved> fin = outNorm.forward(blocks.x());
-            LmHead.Result ce = head.lossAndGrad(fin.out(), w.targets(), 1.0 / n);
-            INDArray dx = outNorm.backward(fin.saved(), ce.dx());
+            LmHead.Result ce = ends.lossAndGrad(blocks.x(), w.targets(), 1.0 / n);
+            INDArray dx = ce.dx();                                           // [B*T, d]
             PhaseTimer.stop("lm_head", t0);
             for (int r = repeats() - 1; r >= 0; r--) {
                 for (int i = layers.size() - 1; i >= 0; i--) {
@@ -159,10 +132,10 @@ public final class MoeutLm implements LanguageModel {
                 }
             }
             t0 = PhaseTimer.start();
-            embedding.backward(emb.saved(), dx);
+            ends.embedBackward(emb.saved(), dx);
             PhaseTimer.stop("embedding", t0);
             double ceLoss = ce.lossSum() / n;
-            double aux = reg.ffn() + reg.att();
+            double aux = reg.total();
             return new StepStats(ceLoss, aux, ceLoss + aux, n, scalars(reg, blocks.executedMacs() / (double) n, t));
         }
     }
@@ -170,17 +143,10 @@ public final class MoeutLm implements LanguageModel {
     private Map<String, Double> scalars(MoeutRegularizer.Result reg, double executedPerToken, int t) {
         Map<String, Double> m = new LinkedHashMap<>();
         if (reg != null) {
-            m.put("reg_ffn", reg.ffn());
-            m.put("reg_att", reg.att());
+            reg.putScalars(m);
         }
-        m.put("executed_macs_per_token", executedPerToken);
-        m.put("analytic_macs_per_token", (double) analyticMacsPerToken(t));
+        putMacScalars(m, executedPerToken, t);
         return m;
-    }
-
-    @Override
-    public EvalStats evaluate(int[] tokens, int batch, int seqLenPlusOne, boolean withLogits) {
-        return evaluate(tokens, batch, seqLenPlusOne, withLogits, false);
     }
 
     /**
@@ -188,20 +154,17 @@ public final class MoeutLm implements LanguageModel {
      * and returned as {@link EvalStats#auxLoss()} (expert dropout stays off: scoring never samples);
      * otherwise auxLoss is 0, as the reference's evaluation mode records no selections.
      */
+    @Override
     public EvalStats evaluate(int[] tokens, int batch, int seqLenPlusOne, boolean withLogits, boolean trainingMode) {
         Windows w = Windows.split(tokens, batch, seqLenPlusOne, config.contextLength());
         int n = w.inputs().length;
         try (StepWorkspace ignored = StepWorkspace.open()) {
-            Blocks blocks = runBlocks(embedding.forward(w.inputs()).out(), batch, w.seqLen(), false, null,
-                    trainingMode);
+            Blocks blocks = runBlocks(ends.embed(w.inputs()).out(), batch, w.seqLen(), false, null, trainingMode);
             MoeutRegularizer.Result reg = trainingMode ? regularize(blocks.saved(), batch, w.seqLen()) : null;
-            INDArray xf = outNorm.forward(blocks.x()).out();
-            INDArray logits = withLogits ? Nd4j.createUninitialized(xf.dataType(), n, config.vocabSize()) : null;
-            double sum = head.loss(xf, w.targets(), logits);
-            INDArray out = withLogits
-                    ? StepWorkspace.detach(logits.reshape(batch, w.seqLen(), config.vocabSize())) : null;
-            double aux = reg == null ? 0.0 : reg.ffn() + reg.att();
-            return new EvalStats(sum, n, aux, out, scalars(reg, blocks.executedMacs() / (double) n, w.seqLen()));
+            LmEnds.Scored s = ends.score(blocks.x(), w, batch, withLogits);
+            double aux = reg == null ? 0.0 : reg.total();
+            return new EvalStats(s.ceSum(), n, aux, s.logits(), scalars(reg, blocks.executedMacs() / (double) n,
+                    w.seqLen()));
         }
     }
 
@@ -214,7 +177,7 @@ public final class MoeutLm implements LanguageModel {
         Windows w = Windows.split(tokens, batch, seqLenPlusOne, config.contextLength());
         RoutingStats before = routing;
         try (StepWorkspace ignored = StepWorkspace.open()) {
-            Blocks b = runBlocks(embedding.forward(w.inputs()).out(), batch, w.seqLen(), false, null, true);
+            Blocks b = runBlocks(ends.embed(w.inputs()).out(), batch, w.seqLen(), false, null, true);
             routing = before;                                                // a probe, not a step: record nothing
             double m = Double.MAX_VALUE;
             for (MoeutLayer.Saved[] row : b.saved()) {
@@ -245,19 +208,7 @@ public final class MoeutLm implements LanguageModel {
     }
 
     @Override
-    public RoutingStats drainRoutingStats() {
-        RoutingStats out = routing;
-        routing = RoutingStats.EMPTY;
-        return out;
-    }
-
-    @Override
     public long analyticMacsPerToken(int seqLen) {
         return FlopCount.moeutMacsPerToken(config, seqLen);
-    }
-
-    @Override
-    public long headMacsPerToken() {
-        return FlopCount.headMacsPerToken(config);
     }
 }

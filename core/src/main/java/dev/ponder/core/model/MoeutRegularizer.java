@@ -3,6 +3,7 @@ package dev.ponder.core.model;
 import dev.ponder.core.routing.EntropyRegularizer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -17,7 +18,18 @@ final class MoeutRegularizer {
     private MoeutRegularizer() {}
 
     /** The two terms (coefficients applied) and, per invocation, the gradients at its router logits. */
-    record Result(double ffn, double att, ResidualBlock.RouterLogitGrads[] grads) {}
+    record Result(double ffn, double att, ResidualBlock.RouterLogitGrads[] grads) {
+        /** The regulariser's loss: both terms. */
+        double total() {
+            return ffn + att;
+        }
+
+        /** Its parts as the scalars "reg_ffn" and "reg_att". */
+        void putScalars(Map<String, Double> m) {
+            m.put("reg_ffn", ffn);
+            m.put("reg_att", att);
+        }
+    }
 
     /**
      * @param saved  each invocation's layer record, in any order

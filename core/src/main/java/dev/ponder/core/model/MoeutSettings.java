@@ -27,25 +27,25 @@ public record MoeutSettings(int groupSize, int ffNExperts, int ffExpertSize, int
             "d_head", "context_length");
 
     public MoeutSettings {
-        atLeast("group_size", groupSize, 1);
-        atLeast("ff_n_experts", ffNExperts, 1);
-        atLeast("ff_expert_size", ffExpertSize, 1);
+        ConfigValues.atLeast("group_size", groupSize, 1);
+        ConfigValues.atLeast("ff_n_experts", ffNExperts, 1);
+        ConfigValues.atLeast("ff_expert_size", ffExpertSize, 1);
         if (ffK < 1 || ffK > ffNExperts) {
             throw new IllegalArgumentException("model.ff_k: expected an integer in [1, ff_n_experts = " + ffNExperts
                     + "], found " + ffK);
         }
-        atLeast("att_n_experts", attNExperts, 1);
+        ConfigValues.atLeast("att_n_experts", attNExperts, 1);
         if (attK < 1 || (attNExperts > 1 && attK > attNExperts)) {
             throw new IllegalArgumentException("model.att_k: expected an integer in [1, att_n_experts = "
                     + attNExperts + "], found " + attK);
         }
-        nonNegative("entropy_reg", entropyReg);
-        nonNegative("att_entropy_reg", attEntropyReg);
+        ConfigValues.nonNegative("entropy_reg", entropyReg);
+        ConfigValues.nonNegative("att_entropy_reg", attEntropyReg);
         if (dropout != 0) {
             throw new IllegalArgumentException("model.dropout: expected 0 (dropout is not implemented), found " + dropout);
         }
-        probability("ff_expert_dropout", ffExpertDropout);
-        probability("att_expert_dropout", attExpertDropout);
+        ConfigValues.probability("ff_expert_dropout", ffExpertDropout);
+        ConfigValues.probability("att_expert_dropout", attExpertDropout);
     }
 
     /** The reference defaults with the two required expert counts. */
@@ -62,24 +62,20 @@ public record MoeutSettings(int groupSize, int ffNExperts, int ffExpertSize, int
     }
 
     static MoeutSettings fromMap(Map<String, ?> m) {
-        for (String k : List.of("ff_n_experts", "att_n_experts")) {
-            if (!m.containsKey(k)) {
-                throw new IllegalArgumentException("model." + k + ": required key is missing (family moeut)");
-            }
-        }
+        ConfigValues.require(m, "moeut", "ff_n_experts", "att_n_experts");
         MoeutSettings d = defaults(ConfigValues.integer(m, "ff_n_experts"), ConfigValues.integer(m, "att_n_experts"));
         return new MoeutSettings(
-                m.containsKey("group_size") ? ConfigValues.integer(m, "group_size") : d.groupSize,
+                ConfigValues.integer(m, "group_size", d.groupSize),
                 d.ffNExperts,
-                m.containsKey("ff_expert_size") ? ConfigValues.integer(m, "ff_expert_size") : d.ffExpertSize,
-                m.containsKey("ff_k") ? ConfigValues.integer(m, "ff_k") : d.ffK,
+                ConfigValues.integer(m, "ff_expert_size", d.ffExpertSize),
+                ConfigValues.integer(m, "ff_k", d.ffK),
                 d.attNExperts,
-                m.containsKey("att_k") ? ConfigValues.integer(m, "att_k") : d.attK,
-                m.containsKey("entropy_reg") ? ConfigValues.real(m, "entropy_reg") : d.entropyReg,
-                m.containsKey("att_entropy_reg") ? ConfigValues.real(m, "att_entropy_reg") : d.attEntropyReg,
-                m.containsKey("dropout") ? ConfigValues.real(m, "dropout") : d.dropout,
-                m.containsKey("ff_expert_dropout") ? ConfigValues.real(m, "ff_expert_dropout") : d.ffExpertDropout,
-                m.containsKey("att_expert_dropout") ? ConfigValues.real(m, "att_expert_dropout") : d.attExpertDropout);
+                ConfigValues.integer(m, "att_k", d.attK),
+                ConfigValues.real(m, "entropy_reg", d.entropyReg),
+                ConfigValues.real(m, "att_entropy_reg", d.attEntropyReg),
+                ConfigValues.real(m, "dropout", d.dropout),
+                ConfigValues.real(m, "ff_expert_dropout", d.ffExpertDropout),
+                ConfigValues.real(m, "att_expert_dropout", d.attExpertDropout));
     }
 
     void putInto(Map<String, Object> m) {
@@ -101,24 +97,6 @@ public record MoeutSettings(int groupSize, int ffNExperts, int ffExpertSize, int
         if (nLayers % groupSize != 0) {
             throw new IllegalArgumentException("model.n_layers: expected a multiple of group_size = " + groupSize
                     + ", found " + nLayers);
-        }
-    }
-
-    private static void atLeast(String key, int v, int min) {
-        if (v < min) {
-            throw new IllegalArgumentException("model." + key + ": expected an integer >= " + min + ", found " + v);
-        }
-    }
-
-    private static void nonNegative(String key, double v) {
-        if (!(v >= 0) || Double.isInfinite(v)) {
-            throw new IllegalArgumentException("model." + key + ": expected a finite number >= 0, found " + v);
-        }
-    }
-
-    private static void probability(String key, double v) {
-        if (!(v >= 0 && v < 1)) {
-            throw new IllegalArgumentException("model." + key + ": expected a value in [0, 1), found " + v);
         }
     }
 }

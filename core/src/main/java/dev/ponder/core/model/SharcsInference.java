@@ -62,13 +62,12 @@ final class SharcsInference {
         try (StepWorkspace ignored = StepWorkspace.open()) {
             INDArray x = m.trunk(win.inputs(), batch, t);                        // [B*T, d]
             INDArray xb = Views.block(x, 0, n, w.dModel()).dup('c');             // [B*T, dW]
-            INDArray logits = withLogits ? Nd4j.createUninitialized(x.dataType(), n, c.vocabSize()) : null;
+            INDArray logits = withLogits ? m.ends().newLogits(x, n) : null;      // [B*T, V]
             double sum = m.branch(xb, batch, t, w, win.targets(), new double[n], logits);
             double flops = 2.0 * FlopCount.sharcsBlocksMacsPerToken(c, w, t);
             m.recordCompute("width", w.fraction(), n);
             m.recordCompute("flops", flops, n);
-            INDArray out = withLogits
-                    ? StepWorkspace.detach(logits.reshape(batch, t, c.vocabSize())) : null; // [B*T, V] -> [B, T, V]
+            INDArray out = withLogits ? m.ends().detachLogits(logits, batch, t) : null;  // [B, T, V]
             Map<String, Double> s = new LinkedHashMap<>();
             s.put("flops_per_token", flops);
             s.put("width_mean", w.fraction());
@@ -89,7 +88,7 @@ final class SharcsInference {
             boolean perToken = m.settings().routerPool() == CausalPool.Mode.TOKEN;
             // The full-width pass over every window (labels; full-width predictions).
             double[] ceFull = new double[n];
-            INDArray logits = withLogits ? Nd4j.createUninitialized(x.dataType(), n, c.vocabSize()) : null;
+            INDArray logits = withLogits ? m.ends().newLogits(x, n) : null;      // [B*T, V]
             m.branch(x.dup('c'), batch, t, full, win.targets(), ceFull, logits);
             boolean[][] labels = new boolean[batch][];
             for (int b = 0; b < batch; b++) {
@@ -138,8 +137,7 @@ final class SharcsInference {
             s.put("router_rows", acc.rows() / (double) n);
             s.put("flops_per_token", flopsSum / n);
             s.put("width_mean", widthSum / n);
-            INDArray out = withLogits
-                    ? StepWorkspace.detach(logits.reshape(batch, t, c.vocabSize())) : null; // [B*T, V] -> [B, T, V]
+            INDArray out = withLogits ? m.ends().detachLogits(logits, batch, t) : null;  // [B, T, V]
             return new EvalStats(sum, n, 0.0, out, s);
         }
     }
@@ -258,7 +256,7 @@ final class SharcsInference {
             System.arraycopy(targets, b * t, tg, k * len, len);
         }
         double[] rowLoss = new double[nb * len];
-        INDArray logits = withLogits ? Nd4j.createUninitialized(x.dataType(), (long) nb * len, c.vocabSize()) : null;
+        INDArray logits = withLogits ? m.ends().newLogits(x, (long) nb * len) : null;  // [nb*len, V]
         m.branch(xb, nb, len, w, tg, rowLoss, logits);
         return new Pass(rowLoss, logits);
     }

@@ -4,12 +4,9 @@ import dev.ponder.core.metrics.Histogram;
 import dev.ponder.core.metrics.PhaseTimer;
 import dev.ponder.core.nn.Embedding;
 import dev.ponder.core.nn.Fwd;
-import dev.ponder.core.nn.LayerNorm;
 import dev.ponder.core.nn.LmHead;
 import dev.ponder.core.nn.Rope;
-import dev.ponder.core.params.Init;
 import dev.ponder.core.params.ParamRegistry;
-import dev.ponder.core.params.ParamStore;
 import dev.ponder.core.routing.Views;
 import dev.ponder.core.tensor.Rng;
 import dev.ponder.core.tensor.StepWorkspace;
@@ -52,15 +49,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * out_norm_w0p25.{weight,bias}, router.fc{1,2}.{weight,bias}. At width 1.0 the computation is
  * exactly {@link DenseLm}'s on the parameters of the same names.
  */
-public final class SharcsLm implements LanguageModel {
-    private final ModelConfig config;
+public final class SharcsLm extends AbstractLm {
     private final SharcsSettings ss;
-    private final ParamStore store;
-    private final Embedding embedding;
+    private final LmEnds ends;                                         // one final norm per width
     private final List<DenseBlock> blocks = new ArrayList<>();
     private final List<Width> widths;
-    private final LayerNorm[] outNorms;
-    private final LmHead head;
     private final WidthRouter router;
     private final WidthLabels labeler;
     private final Rng widthPicks;
@@ -72,43 +65,23 @@ public final class SharcsLm implements LanguageModel {
     private final Map<String, Histogram> compute = new TreeMap<>();
 
     public SharcsLm(ModelConfig config, long seed, DataType dtype) {
-        if (!config.family().equals("sharcs")) {
-            throw new IllegalArgumentException("model.family: expected sharcs, found " + config.family());
-        }
-        this.config = config;
+        super(config, "sharcs");
         this.ss = config.sharcs();
         this.widths = ss.shapes(config.dModel(), config.nHeads(), config.dFf());
         ParamRegistry reg = new ParamRegistry();
         int d = config.dModel();
-        this.embedding = new Embedding(reg, "embedding", config.vocabSize(), d, Init.normal(1.0 / Math.sqrt(d)));
+        LmEnds.Builder endsBuilder = LmEnds.register(reg, config);          // embedding.weight first
         Rope rope = new Rope(config.dHead(), config.ropeDims(), config.ropeBase());
         for (int i = 0; i < config.nLayers(); i++) {
             blocks.add(new DenseBlock(reg, "layers." + i, config, rope, i >= ss.startLayer() ? widths : List.of()));
         }
-        this.outNorms = new LayerNorm[widths.size()];
-        for (Width w : widths) {
-            outNorms[w.index()] = new LayerNorm(reg, w.full() ? "out_norm" : "out_norm_" + w.suffix(), w.dModel());
-        }
-        this.head = config.tieEmbeddings()
-                ? new LmHead(embedding.weight(), config.headBias()
-                        ? reg.add("lm_head.bias", Init.zeros(), config.vocabSize()) : null)
-                : new LmHead(reg, "lm_head", d, config.vocabSize(), config.headBias(), Init.normal(1.0 / Math.sqrt(d)));
+        this.ends = endsBuilder.outNorms(widths).head().build();         // DenseLm's head, sliced per width
         this.router = new WidthRouter(reg, "router", d, ss.routerHidden(), widths.size(), ss.routerPool(),
                 ss.prefixLength());
-        this.store = reg.build(dtype, seed);
+        build(reg, dtype, seed);
         this.labeler = ss.labels();
         this.widthPicks = new Rng(seed).split("sharcs_width");
         this.history = new ConfidenceHistory(ss.history());
-    }
-
-    @Override
-    public ModelConfig config() {
-        return config;
-    }
-
-    @Override
-    public ParamStore params() {
-        return store;
     }
 
     public List<Width> widths() {
@@ -194,7 +167,7 @@ public final class SharcsLm implements LanguageModel {
         int start = ss.startLayer();
         try (StepWorkspace ignored = StepWorkspace.open()) {
             long t0 = PhaseTimer.start();
-            Fwd<Embedding.Saved> emb = embedding.forward(in);
+            Fwd<Embedding.Saved> emb = ends.embed(in);
             INDArray x = emb.out();                                          // [B*T, d], the residual stream
             t0 = PhaseTimer.stop("embedding", t0);
             List<DenseBlock.Saved> trunk = new ArrayList<>(start);
@@ -244,7 +217,7 @@ public final class SharcsLm implements LanguageModel {
                     }
                 }
                 t0 = PhaseTimer.stop("trunk backward", t0);
-                embedding.backward(emb.saved(), dx);
+                ends.embedBackward(emb.saved(), dx);
                 PhaseTimer.stop("embedding", t0);
             }
             double ce = ceSum / n;
@@ -258,8 +231,7 @@ public final class SharcsLm implements LanguageModel {
                 mean += wd.fraction() * tokensAt[wd.index()] / n;
             }
             scalars.put("width_mean", mean);
-            scalars.put("executed_macs_per_token", macs / n);
-            scalars.put("analytic_macs_per_token", (double) analyticMacsPerToken(t));
+            putMacScalars(scalars, macs / n, t);
             return new StepStats(ce, aux, ce + aux, n, scalars);
         }
     }
@@ -281,15 +253,13 @@ public final class SharcsLm implements LanguageModel {
             saved.add(blocks.get(i).forwardInPlace(xb, nb, t, w));
         }
         t0 = PhaseTimer.stop("sliced forward", t0);
-        LayerNorm norm = outNorms[w.index()];
-        Fwd<LayerNorm.Saved> fin = norm.forward(xb);
         if (dx == null) {
-            double sum = head.loss(fin.out(), targets, null, rowLoss);
+            double sum = ends.loss(w.index(), xb, targets, null, rowLoss);
             PhaseTimer.stop("lm_head", t0);
             return sum;
         }
-        LmHead.Result ce = head.lossAndGrad(fin.out(), targets, gradScale, rowLoss);
-        INDArray dxb = norm.backward(fin.saved(), ce.dx());                   // [nb*T, dW]
+        LmHead.Result ce = ends.lossAndGrad(w.index(), xb, targets, gradScale, rowLoss);
+        INDArray dxb = ce.dx();                                              // [nb*T, dW]
         t0 = PhaseTimer.stop("lm_head", t0);
         for (int i = blocks.size() - 1; i >= ss.startLayer(); i--) {
             try (StepWorkspace scratch = StepWorkspace.scratch()) {
@@ -320,7 +290,7 @@ public final class SharcsLm implements LanguageModel {
 
     /** Embedding and layers 0..r-1 at full width, without keeping activations: [B*T, d]. */
     INDArray trunk(int[] inputs, int batch, int t) {
-        INDArray x = embedding.forward(inputs).out();
+        INDArray x = ends.embed(inputs).out();
         for (int i = 0; i < ss.startLayer(); i++) {
             try (StepWorkspace scratch = StepWorkspace.scratch()) {
                 blocks.get(i).forwardInPlace(x, batch, t);
@@ -340,7 +310,11 @@ public final class SharcsLm implements LanguageModel {
                 blocks.get(i).forwardInPlace(xb, nb, t, w);
             }
         }
-        return head.loss(outNorms[w.index()].forward(xb).out(), targets, logitsOut, rowLoss);
+        return ends.loss(w.index(), xb, targets, logitsOut, rowLoss);
+    }
+
+    LmEnds ends() {
+        return ends;
     }
 
     WidthRouter router() {
@@ -381,10 +355,5 @@ public final class SharcsLm implements LanguageModel {
     @Override
     public long analyticMacsPerToken(int seqLen) {
         return FlopCount.sharcsMacsPerToken(config, seqLen);
-    }
-
-    @Override
-    public long headMacsPerToken() {
-        return FlopCount.headMacsPerToken(config);
     }
 }

@@ -54,21 +54,13 @@ public record SharcsSettings(List<Double> widths, int startLayer, int routerHidd
                         + "ending in 1.0, found " + widths);
             }
         }
-        if (startLayer < 1) {
-            throw new IllegalArgumentException("model.sharcs_start_layer: expected an integer >= 1, found " + startLayer);
-        }
-        if (routerHidden < 1) {
-            throw new IllegalArgumentException("model.sharcs_router_hidden: expected an integer >= 1, found " + routerHidden);
-        }
+        ConfigValues.atLeast("sharcs_start_layer", startLayer, 1);
+        ConfigValues.atLeast("sharcs_router_hidden", routerHidden, 1);
         if (routerPool == null) {
             throw new IllegalArgumentException("model.sharcs_router_pool: expected prefix or token, found null");
         }
-        if (prefixLength < 1) {
-            throw new IllegalArgumentException("model.sharcs_prefix_len: expected an integer >= 1, found " + prefixLength);
-        }
-        if (history < 1) {
-            throw new IllegalArgumentException("model.sharcs_history: expected an integer >= 1, found " + history);
-        }
+        ConfigValues.atLeast("sharcs_prefix_len", prefixLength, 1);
+        ConfigValues.atLeast("sharcs_history", history, 1);
         if (ranges.size() != widths.size()) {
             throw new IllegalArgumentException("model.sharcs_ranges: expected one lo:hi range per width of "
                     + "sharcs_widths " + widths + " (" + widths.size() + "), found " + ranges.size());
@@ -79,10 +71,7 @@ public record SharcsSettings(List<Double> widths, int startLayer, int routerHidd
                         + "found " + r.lo() + ":" + r.hi());
             }
         }
-        if (!(routerLoss >= 0) || Double.isInfinite(routerLoss)) {
-            throw new IllegalArgumentException("model.sharcs_router_loss: expected a finite number >= 0, found "
-                    + routerLoss);
-        }
+        ConfigValues.nonNegative("sharcs_router_loss", routerLoss);
     }
 
     /** The reference's defaults for a model of {@code nLayers} layers and the given context length. */
@@ -129,14 +118,14 @@ public record SharcsSettings(List<Double> widths, int startLayer, int routerHidd
         List<Double> widths = m.containsKey("sharcs_widths") ? parseWidths(ConfigValues.string(m, "sharcs_widths"))
                 : d.widths;
         return new SharcsSettings(widths,
-                m.containsKey("sharcs_start_layer") ? ConfigValues.integer(m, "sharcs_start_layer") : d.startLayer,
-                m.containsKey("sharcs_router_hidden") ? ConfigValues.integer(m, "sharcs_router_hidden") : d.routerHidden,
+                ConfigValues.integer(m, "sharcs_start_layer", d.startLayer),
+                ConfigValues.integer(m, "sharcs_router_hidden", d.routerHidden),
                 m.containsKey("sharcs_router_pool") ? CausalPool.Mode.parse(ConfigValues.string(m, "sharcs_router_pool"))
                         : d.routerPool,
-                m.containsKey("sharcs_prefix_len") ? ConfigValues.integer(m, "sharcs_prefix_len") : d.prefixLength,
-                m.containsKey("sharcs_history") ? ConfigValues.integer(m, "sharcs_history") : d.history,
+                ConfigValues.integer(m, "sharcs_prefix_len", d.prefixLength),
+                ConfigValues.integer(m, "sharcs_history", d.history),
                 m.containsKey("sharcs_ranges") ? parseRanges(ConfigValues.string(m, "sharcs_ranges")) : d.ranges,
-                m.containsKey("sharcs_router_loss") ? ConfigValues.real(m, "sharcs_router_loss") : d.routerLoss);
+                ConfigValues.real(m, "sharcs_router_loss", d.routerLoss));
     }
 
     void putInto(Map<String, Object> m) {

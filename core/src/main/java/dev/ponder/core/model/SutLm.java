@@ -6,11 +6,8 @@ import dev.ponder.core.metrics.PhaseTimer;
 import dev.ponder.core.metrics.RoutingStats;
 import dev.ponder.core.nn.Embedding;
 import dev.ponder.core.nn.Fwd;
-import dev.ponder.core.nn.LayerNorm;
 import dev.ponder.core.nn.LmHead;
-import dev.ponder.core.params.Init;
 import dev.ponder.core.params.ParamRegistry;
-import dev.ponder.core.params.ParamStore;
 import dev.ponder.core.routing.MutualInformationLoss;
 import dev.ponder.core.routing.Routing;
 import dev.ponder.core.tensor.StepWorkspace;
@@ -20,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Sparse Universal Transformer (Tan et al. 2023; MODELS.md section 2) as a causal LM:
@@ -44,45 +40,23 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Parameters: embedding.weight (N(0, 1/sqrt(d))), layer.halt.* ({@link HaltingGate}), layer.ln1,
  * layer.attention.*, layer.ln2, layer.ffn.*, out_norm, lm_head.{weight,bias} (U(+-1/sqrt(d))).
  */
-public final class SutLm implements LanguageModel {
-    private final ModelConfig config;
+public final class SutLm extends AbstractLm implements TrainingModeEval {
     private final SutSettings ss;
-    private final ParamStore store;
-    private final Embedding embedding;
+    private final LmEnds ends;
     private final SutLayer layer;
     private final SutRecurrence recurrence;
-    private final LayerNorm outNorm;
-    private final LmHead head;
-    private RoutingStats routing = RoutingStats.EMPTY;
     private final Map<String, Histogram> compute = new LinkedHashMap<>();
 
     public SutLm(ModelConfig config, long seed, DataType dtype) {
-        if (!config.family().equals("sut")) {
-            throw new IllegalArgumentException("model.family: expected sut, found " + config.family());
-        }
-        this.config = config;
+        super(config, "sut");
         this.ss = config.sut();
         ParamRegistry reg = new ParamRegistry();
-        int d = config.dModel();
-        this.embedding = new Embedding(reg, "embedding", config.vocabSize(), d, Init.normal(1.0 / Math.sqrt(d)));
-        HaltingGate gate = new HaltingGate(reg, "layer.halt", d);
+        LmEnds.Builder endsBuilder = LmEnds.register(reg, config);          // embedding.weight first
+        HaltingGate gate = new HaltingGate(reg, "layer.halt", config.dModel());
         this.layer = new SutLayer(reg, "layer", config);
-        this.outNorm = new LayerNorm(reg, "out_norm", d);
-        Init headInit = Init.uniform(1.0 / Math.sqrt(d));
-        this.head = new LmHead(reg.add("lm_head.weight", headInit, config.vocabSize(), d),
-                reg.add("lm_head.bias", headInit, false, config.vocabSize()));
-        this.store = reg.build(dtype, seed);
+        this.ends = endsBuilder.outNorm().uniformHead().build();
+        build(reg, dtype, seed);
         this.recurrence = new SutRecurrence(layer, gate, config.nLayers());
-    }
-
-    @Override
-    public ModelConfig config() {
-        return config;
-    }
-
-    @Override
-    public ParamStore params() {
-        return store;
     }
 
     /** The auxiliary losses of a forward pass (coefficients applied) and the MI gradients. */
@@ -107,7 +81,7 @@ public final class SutLm implements LanguageModel {
                 w.add(st.mask());
             }
         }
-        DataType dt = store.dataType();
+        DataType dt = params().dataType();
         return new Aux(act,
                 MutualInformationLoss.compute(pa, w, ss.attNExperts(), ss.miLoss(), ss.miLossReferenceSign(), dt),
                 MutualInformationLoss.compute(pf, w, ss.ffNExperts(), ss.miLoss(), ss.miLossReferenceSign(), dt));
@@ -138,28 +112,22 @@ public final class SutLm implements LanguageModel {
         int n = w.inputs().length;
         try (StepWorkspace ignored = StepWorkspace.open()) {
             long t0 = PhaseTimer.start();
-            Fwd<Embedding.Saved> emb = embedding.forward(w.inputs());
+            Fwd<Embedding.Saved> emb = ends.embed(w.inputs());
             PhaseTimer.stop("embedding", t0);
             SutRecurrence.Trace tr = recurrence.forward(emb.out(), batch, w.seqLen(), ss.haltingThreshold(), true);
             record(tr, batch, w.seqLen());
             Aux aux = auxiliary(tr);
             t0 = PhaseTimer.start();
-            Fwd<LayerNorm.Saved> fin = outNorm.forward(tr.out());
-            LmHead.Result ce = head.lossAndGrad(fin.out(), w.targets(), 1.0 / n);
-            INDArray dOut = outNorm.backward(fin.saved(), ce.dx());
+            LmHead.Result ce = ends.lossAndGrad(tr.out(), w.targets(), 1.0 / n);
+            INDArray dOut = ce.dx();                                         // [B*T, d]
             PhaseTimer.stop("lm_head", t0);
             INDArray dEmb = recurrence.backward(tr, dOut, ss.actLoss(), perStep(tr, aux.att()), perStep(tr, aux.ffn()));
             t0 = PhaseTimer.start();
-            embedding.backward(emb.saved(), dEmb);
+            ends.embedBackward(emb.saved(), dEmb);
             PhaseTimer.stop("embedding", t0);
             double ceLoss = ce.lossSum() / n;
             return new StepStats(ceLoss, aux.total(), ceLoss + aux.total(), n, scalars(tr, aux, w.seqLen()));
         }
-    }
-
-    @Override
-    public EvalStats evaluate(int[] tokens, int batch, int seqLenPlusOne, boolean withLogits) {
-        return evaluate(tokens, batch, seqLenPlusOne, withLogits, false);
     }
 
     /**
@@ -167,22 +135,20 @@ public final class SutLm implements LanguageModel {
      * returned as {@link EvalStats#auxLoss()}; otherwise auxLoss is 0 (the reference adds them in
      * training only). The scalars are reported either way.
      */
+    @Override
     public EvalStats evaluate(int[] tokens, int batch, int seqLenPlusOne, boolean withLogits, boolean trainingMode) {
         Windows w = Windows.split(tokens, batch, seqLenPlusOne, config.contextLength());
         int n = w.inputs().length;
         try (StepWorkspace ignored = StepWorkspace.open()) {
-            SutRecurrence.Trace tr = recurrence.forward(embedding.forward(w.inputs()).out(), batch, w.seqLen(),
+            SutRecurrence.Trace tr = recurrence.forward(ends.embed(w.inputs()).out(), batch, w.seqLen(),
                     ss.haltingThreshold(), false);
             record(tr, batch, w.seqLen());
             Aux aux = auxiliary(tr);
             long t0 = PhaseTimer.start();
-            INDArray xf = outNorm.forward(tr.out()).out();
-            INDArray logits = withLogits ? Nd4j.createUninitialized(xf.dataType(), n, config.vocabSize()) : null;
-            double sum = head.loss(xf, w.targets(), logits);
+            LmEnds.Scored s = ends.score(tr.out(), w, batch, withLogits);
             PhaseTimer.stop("lm_head", t0);
-            INDArray out = withLogits
-                    ? StepWorkspace.detach(logits.reshape(batch, w.seqLen(), config.vocabSize())) : null; // [B, T, V]
-            return new EvalStats(sum, n, trainingMode ? aux.total() : 0.0, out, scalars(tr, aux, w.seqLen()));
+            double auxLoss = trainingMode ? aux.total() : 0.0;
+            return new EvalStats(s.ceSum(), n, auxLoss, s.logits(), scalars(tr, aux, w.seqLen()));
         }
     }
 
@@ -202,8 +168,7 @@ public final class SutLm implements LanguageModel {
             macs += tr.macsPerToken()[t];
         }
         m.put("mean_depth", depth / n);
-        m.put("executed_macs_per_token", macs / n);
-        m.put("analytic_macs_per_token", (double) analyticMacsPerToken(seqLen));
+        putMacScalars(m, macs / n, seqLen);
         return m;
     }
 
@@ -250,7 +215,7 @@ public final class SutLm implements LanguageModel {
         Windows w = Windows.split(tokens, batch, seqLenPlusOne, config.contextLength());
         RoutingStats before = routing;
         try (StepWorkspace ignored = StepWorkspace.open()) {
-            SutRecurrence.Trace tr = recurrence.forward(embedding.forward(w.inputs()).out(), batch, w.seqLen(),
+            SutRecurrence.Trace tr = recurrence.forward(ends.embed(w.inputs()).out(), batch, w.seqLen(),
                     ss.haltingThreshold(), false);
             double halt = Double.POSITIVE_INFINITY;
             double route = Double.POSITIVE_INFINITY;
@@ -285,13 +250,6 @@ public final class SutLm implements LanguageModel {
     }
 
     @Override
-    public RoutingStats drainRoutingStats() {
-        RoutingStats out = routing;
-        routing = RoutingStats.EMPTY;
-        return out;
-    }
-
-    @Override
     public Map<String, Histogram> drainComputeHistograms() {
         Map<String, Histogram> out = new LinkedHashMap<>(compute);
         compute.clear();
@@ -301,10 +259,5 @@ public final class SutLm implements LanguageModel {
     @Override
     public long analyticMacsPerToken(int seqLen) {
         return FlopCount.sutMacsPerToken(config, seqLen);
-    }
-
-    @Override
-    public long headMacsPerToken() {
-        return FlopCount.headMacsPerToken(config);
     }
 }

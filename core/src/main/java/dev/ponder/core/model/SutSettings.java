@@ -37,13 +37,13 @@ public record SutSettings(int ffNExperts, int ffExpertSize, int ffK, int attNExp
             "d_head", "activation", "rope_base", "rope_fraction", "context_length");
 
     public SutSettings {
-        atLeast("ff_n_experts", ffNExperts, 1);
-        atLeast("ff_expert_size", ffExpertSize, 1);
+        ConfigValues.atLeast("ff_n_experts", ffNExperts, 1);
+        ConfigValues.atLeast("ff_expert_size", ffExpertSize, 1);
         if (ffK < 1 || ffK > ffNExperts) {
             throw new IllegalArgumentException("model.ff_k: expected an integer in [1, ff_n_experts = " + ffNExperts
                     + "], found " + ffK);
         }
-        atLeast("att_n_experts", attNExperts, 1);
+        ConfigValues.atLeast("att_n_experts", attNExperts, 1);
         if (attK < 1 || attK > attNExperts) {
             throw new IllegalArgumentException("model.att_k: expected an integer in [1, att_n_experts = "
                     + attNExperts + "], found " + attK);
@@ -52,8 +52,8 @@ public record SutSettings(int ffNExperts, int ffExpertSize, int ffK, int attNExp
             throw new IllegalArgumentException("model.halting_threshold: expected a value in [0, 1], found "
                     + haltingThreshold);
         }
-        nonNegative("act_loss", actLoss);
-        nonNegative("mi_loss", miLoss);
+        ConfigValues.nonNegative("act_loss", actLoss);
+        ConfigValues.nonNegative("mi_loss", miLoss);
     }
 
     /** The 44M port's defaults with the two required expert counts (k capped by them). */
@@ -69,22 +69,17 @@ public record SutSettings(int ffNExperts, int ffExpertSize, int ffK, int attNExp
     }
 
     static SutSettings fromMap(Map<String, ?> m) {
-        for (String k : List.of("ff_n_experts", "att_n_experts")) {
-            if (!m.containsKey(k)) {
-                throw new IllegalArgumentException("model." + k + ": required key is missing (family sut)");
-            }
-        }
+        ConfigValues.require(m, "sut", "ff_n_experts", "att_n_experts");
         SutSettings d = defaults(ConfigValues.integer(m, "ff_n_experts"), ConfigValues.integer(m, "att_n_experts"));
         return new SutSettings(d.ffNExperts,
-                m.containsKey("ff_expert_size") ? ConfigValues.integer(m, "ff_expert_size") : d.ffExpertSize,
-                m.containsKey("ff_k") ? ConfigValues.integer(m, "ff_k") : d.ffK,
+                ConfigValues.integer(m, "ff_expert_size", d.ffExpertSize),
+                ConfigValues.integer(m, "ff_k", d.ffK),
                 d.attNExperts,
-                m.containsKey("att_k") ? ConfigValues.integer(m, "att_k") : d.attK,
-                m.containsKey("halting_threshold") ? ConfigValues.real(m, "halting_threshold") : d.haltingThreshold,
-                m.containsKey("act_loss") ? ConfigValues.real(m, "act_loss") : d.actLoss,
-                m.containsKey("mi_loss") ? ConfigValues.real(m, "mi_loss") : d.miLoss,
-                m.containsKey("mi_loss_reference_sign") ? ConfigValues.bool(m, "mi_loss_reference_sign")
-                        : d.miLossReferenceSign);
+                ConfigValues.integer(m, "att_k", d.attK),
+                ConfigValues.real(m, "halting_threshold", d.haltingThreshold),
+                ConfigValues.real(m, "act_loss", d.actLoss),
+                ConfigValues.real(m, "mi_loss", d.miLoss),
+                ConfigValues.bool(m, "mi_loss_reference_sign", d.miLossReferenceSign));
     }
 
     void putInto(Map<String, Object> m) {
@@ -97,17 +92,5 @@ public record SutSettings(int ffNExperts, int ffExpertSize, int ffK, int attNExp
         m.put("act_loss", actLoss);
         m.put("mi_loss", miLoss);
         m.put("mi_loss_reference_sign", miLossReferenceSign);
-    }
-
-    private static void atLeast(String key, int v, int min) {
-        if (v < min) {
-            throw new IllegalArgumentException("model." + key + ": expected an integer >= " + min + ", found " + v);
-        }
-    }
-
-    private static void nonNegative(String key, double v) {
-        if (!(v >= 0) || Double.isInfinite(v)) {
-            throw new IllegalArgumentException("model." + key + ": expected a finite number >= 0, found " + v);
-        }
     }
 }
