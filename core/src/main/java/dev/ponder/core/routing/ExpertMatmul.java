@@ -18,8 +18,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * and grows in training) plus a copy into the padded layout.
  *
  * <p>On the CPU backend the loop calls CBLAS directly ({@link HostGemm}) and splits the experts
- * into one contiguous group per compute thread, balanced by rows, with OpenBLAS at one thread each
- * for the duration: OpenBLAS does not thread gemms this small usefully, and the Mmul op's per-call
+ * into contiguous groups balanced by rows (a few per compute thread, so idle threads take a
+ * descheduled one's groups), with OpenBLAS at one thread each for the duration: OpenBLAS does not thread gemms this small usefully, and the Mmul op's per-call
  * cost dominated them. Measured at moeut-tiny shapes (64 experts x [512, 256] x [256, 64], 2-core
  * build machine): 24-29 ms through Mmul, 7.8-8.7 ms direct on two threads, for every operand layout
  * the dispatch uses (forward, transposed weights, weight gradients). Each expert's gemm runs on
@@ -133,7 +133,7 @@ public final class ExpertMatmul {
 
     /**
      * Runs {@code gemm} for every expert with rows, the experts split into contiguous groups of about
-     * equal rows, one per compute thread, with OpenBLAS at one thread meanwhile (restored after).
+     * equal rows (a few per compute thread), with OpenBLAS at one thread meanwhile (restored after).
      * Returns the multiply-adds: routed rows x {@code macsPerRow}. Matmul probes see one call per expert.
      */
     private static long eachExpert(int[] offsets, ExpertGemm gemm, long macsPerRow) {
@@ -141,8 +141,7 @@ public final class ExpertMatmul {
         int rows = offsets[experts];
         Ops.MatmulProbe probe = Ops.matmulProbe();
         long t0 = probe == null ? 0 : System.nanoTime();
-        int threads = rows * macsPerRow < HostGemm.PARALLEL_MACS ? 1 : HostParallel.threads();
-        int[] bounds = groups(offsets, threads);
+        int[] bounds = groups(offsets, rows * macsPerRow < HostGemm.PARALLEL_MACS ? 1 : HostGemm.groupsPerRun());
         int groups = bounds.length - 1;
         HostParallel.Range body = (from, to) -> {
             for (int g = from; g < to; g++) {

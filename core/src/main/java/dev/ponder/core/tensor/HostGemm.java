@@ -141,14 +141,26 @@ public final class HostGemm {
             return false;
         }
         long work = c.length() * (transA ? a.size(1) : a.size(2));
-        int threads = work < PARALLEL_MACS ? 1 : Math.min(n, HostParallel.threads());
-        inParallel(threads, g -> {
-            for (int i = (int) ((long) n * g / threads); i < (long) n * (g + 1) / threads; i++) {
+        int groups = work < PARALLEL_MACS ? 1 : Math.min(n, groupsPerRun());
+        inParallel(groups, g -> {
+            for (int i = (int) ((long) n * g / groups); i < (long) n * (g + 1) / groups; i++) {
                 gemm(matrixOf(a, i), transA, matrixOf(b, i), transB, matrixOf(c, i), alpha, beta);
             }
         });
         return true;
     }
+
+    /**
+     * Groups to split a parallel run of gemms into: {@value #GROUPS_PER_THREAD} per compute thread,
+     * so that on a shared machine a descheduled thread's groups are taken by the others (the
+     * fork-join pool steals) instead of the run waiting for it.
+     */
+    public static int groupsPerRun() {
+        int threads = HostParallel.threads();
+        return threads <= 1 ? 1 : GROUPS_PER_THREAD * threads;
+    }
+
+    static final int GROUPS_PER_THREAD = 4;
 
     /** Below this many multiply-adds a batch of gemms runs on the calling thread. */
     public static final long PARALLEL_MACS = 1L << 20;
