@@ -28,7 +28,9 @@ final class PartitionTrainer {
 
     static RoundResult train(TrainPlan plan, RoundInput in, int partition) {
         TrainSettings s = plan.train();
+        long replicaStart = System.nanoTime();
         LocalTrainer trainer = plan.loadedTrainer(in.params(), in.optimizerState(), in.step());
+        double replicaSeconds = (System.nanoTime() - replicaStart) / 1e9;
         if (in.history() != null) {
             trainer.model().useSampleHistory(in.history());               // read-only: the broadcast is shared
         }
@@ -63,6 +65,7 @@ final class PartitionTrainer {
         trainer.saveParams(out.params);
         trainer.saveOptimizerState(out.optimizerState);
         out.replicas = 1;
+        out.replicaSeconds = replicaSeconds;
         out.cursors.put(partition, stream.position());
         return out;
     }

@@ -36,10 +36,14 @@ public final class RoundResult implements Serializable {
     ConfidenceHistory.Visits visits;
     long tokens;
     int replicas;
-    /** Slowest worker's time in the local steps only, its whole task, and fetching the broadcast (seconds). */
+    /**
+     * Slowest worker's time in the local steps only, its whole task, fetching the broadcast, and
+     * building its replica and loading the broadcast state into it (seconds).
+     */
     double stepSeconds;
     double taskSeconds;
     double fetchSeconds;
+    double replicaSeconds;
     final TreeMap<Integer, Cursor> cursors = new TreeMap<>();
     final LinkedHashMap<String, Double> scalars = new LinkedHashMap<>();
     String failure;
@@ -87,6 +91,7 @@ public final class RoundResult implements Serializable {
         stepSeconds = Math.max(stepSeconds, other.stepSeconds);
         taskSeconds = Math.max(taskSeconds, other.taskSeconds);
         fetchSeconds = Math.max(fetchSeconds, other.fetchSeconds);
+        replicaSeconds = Math.max(replicaSeconds, other.replicaSeconds);
         cursors.putAll(other.cursors);
         other.scalars.forEach((k, v) -> scalars.merge(k, v, Double::sum));
         if (failure == null) {
