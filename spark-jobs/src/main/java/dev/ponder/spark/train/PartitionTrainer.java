@@ -38,8 +38,7 @@ final class PartitionTrainer {
         int dataWindow = plan.data().manifest().window();
         int[] rows = null;
         int[] batch = new int[s.batchSize() * s.window()];
-        RoundResult out = new RoundResult(new float[in.params().length], new float[in.optimizerState().length],
-                in.localSteps());
+        RoundResult out = RoundResult.ofReplica(trainer, in.localSteps()); // arrays stay in the replica
         long stepsStart = System.nanoTime();
         for (int k = 0; k < in.localSteps(); k++) {
             rows = stream.nextBatch(s.batchSize(), rows);
@@ -62,8 +61,6 @@ final class PartitionTrainer {
         }
         out.stepSeconds = (System.nanoTime() - stepsStart) / 1e9;
         out.visits = trainer.model().drainSampleVisits();
-        trainer.saveParams(out.params);
-        trainer.saveOptimizerState(out.optimizerState);
         out.replicas = 1;
         out.replicaSeconds = replicaSeconds;
         out.cursors.put(partition, stream.position());
