@@ -9,6 +9,9 @@ import org.apache.spark.api.java.JavaSparkContext;
  * from spark-submit; run directly, the embedded default is {@code local[*]} bound to 127.0.0.1.
  */
 public final class SparkSessions {
+    /** glibc's malloc on transparent huge pages (madvise); the launchers set it for the driver too. */
+    static final String HUGE_PAGE_MALLOC = "glibc.malloc.hugetlb=1";
+
     private SparkSessions() {}
 
     public static JavaSparkContext open(String appName, String master, Map<String, String> settings) {
@@ -27,6 +30,11 @@ public final class SparkSessions {
         // Training broadcasts parameters and optimizer state every round: floats that LZ4 shrinks by
         // 0.1% at a measured 0.4-0.9 s per round (compress + decompress) for 38M floats.
         conf.setIfMissing("spark.broadcast.compress", "false");
+        // Every round each task builds a replica: parameters, gradients and optimizer state in fresh
+        // off-heap memory (4 floats per parameter), whose 4 KB page faults cost 2.7 us each here
+        // (0.8-2.5 s per task at 12.9M parameters). With malloc on transparent huge pages (glibc
+        // 2.35+; ignored by older ones) the same build took 0.1-0.2 s. Results are unchanged.
+        conf.setIfMissing("spark.executorEnv.GLIBC_TUNABLES", HUGE_PAGE_MALLOC);
         settings.forEach(conf::set);
         JavaSparkContext sc = new JavaSparkContext(conf);
         sc.setLogLevel(conf.get("spark.ponder.logLevel", "WARN"));

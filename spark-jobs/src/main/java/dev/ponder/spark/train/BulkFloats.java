@@ -5,6 +5,9 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * float[] through Java serialization in bulk. ObjectOutputStream writes a float[] one element at
@@ -24,6 +27,34 @@ final class BulkFloats {
             int n = Math.min(CHUNK_FLOATS, values.length - off);
             buf.clear();
             buf.asFloatBuffer().put(values, off, n);
+            out.write(buf.array(), 0, n * Float.BYTES);
+        }
+    }
+
+    /**
+     * The same bytes as {@link #write(ObjectOutputStream, float[])} of {@code values}' contents,
+     * read from its native memory in chunks: no Java copy of the whole array (a worker's result
+     * is 16 bytes per parameter, 155 MB at 12.9M parameters, on a small executor heap).
+     */
+    static void write(ObjectOutputStream out, INDArray values) throws IOException {
+        if (values.dataType() != DataType.FLOAT || values.isView() || values.ordering() != 'c') {
+            float[] copy = new float[Math.toIntExact(values.length())];
+            dev.ponder.core.tensor.Bulk.copyTo(values, copy, 0); // checks contiguity, converts DOUBLE
+            write(out, copy);
+            return;
+        }
+        int length = Math.toIntExact(values.length());
+        out.writeInt(length);
+        FloatBuffer src = values.data().asNioFloat();
+        int base = (int) values.offset();
+        float[] chunk = new float[Math.min(CHUNK_FLOATS, length)];
+        ByteBuffer buf = ByteBuffer.allocate(CHUNK_FLOATS * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (int off = 0; off < length; off += CHUNK_FLOATS) {
+            int n = Math.min(CHUNK_FLOATS, length - off);
+            src.position(base + off);
+            src.get(chunk, 0, n);
+            buf.clear();
+            buf.asFloatBuffer().put(chunk, 0, n);
             out.write(buf.array(), 0, n * Float.BYTES);
         }
     }

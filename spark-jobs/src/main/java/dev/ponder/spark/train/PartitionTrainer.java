@@ -28,7 +28,9 @@ final class PartitionTrainer {
 
     static RoundResult train(TrainPlan plan, RoundInput in, int partition) {
         TrainSettings s = plan.train();
+        long replicaStart = System.nanoTime();
         LocalTrainer trainer = plan.loadedTrainer(in.params(), in.optimizerState(), in.step());
+        double replicaSeconds = (System.nanoTime() - replicaStart) / 1e9;
         if (in.history() != null) {
             trainer.model().useSampleHistory(in.history());               // read-only: the broadcast is shared
         }
@@ -36,8 +38,7 @@ final class PartitionTrainer {
         int dataWindow = plan.data().manifest().window();
         int[] rows = null;
         int[] batch = new int[s.batchSize() * s.window()];
-        RoundResult out = new RoundResult(new float[in.params().length], new float[in.optimizerState().length],
-                in.localSteps());
+        RoundResult out = RoundResult.ofReplica(trainer, in.localSteps()); // arrays stay in the replica
         long stepsStart = System.nanoTime();
         for (int k = 0; k < in.localSteps(); k++) {
             rows = stream.nextBatch(s.batchSize(), rows);
@@ -60,9 +61,8 @@ final class PartitionTrainer {
         }
         out.stepSeconds = (System.nanoTime() - stepsStart) / 1e9;
         out.visits = trainer.model().drainSampleVisits();
-        trainer.saveParams(out.params);
-        trainer.saveOptimizerState(out.optimizerState);
         out.replicas = 1;
+        out.replicaSeconds = replicaSeconds;
         out.cursors.put(partition, stream.position());
         return out;
     }

@@ -2,6 +2,7 @@ package dev.ponder.spark.train;
 
 import dev.ponder.core.metrics.Histogram;
 import dev.ponder.core.metrics.RoutingStats;
+import dev.ponder.core.train.LocalTrainer;
 import dev.ponder.core.width.ConfidenceHistory;
 import dev.ponder.prep.shard.Cursor;
 import java.io.Serializable;
@@ -22,6 +23,11 @@ public final class RoundResult implements Serializable {
     /** Written in bulk by {@link #writeObject} (not final: {@link #readObject} assigns them). */
     transient float[] params;
     transient float[] optimizerState;
+    /**
+     * A worker's result before it leaves the executor: its parameters and optimizer state are
+     * still in this replica (null once copied into {@link #params} and {@link #optimizerState}).
+     */
+    private transient LocalTrainer replica;
     final double[] ceLoss;
     final double[] auxLoss;
     final double[] gradNorm;
@@ -36,10 +42,14 @@ public final class RoundResult implements Serializable {
     ConfidenceHistory.Visits visits;
     long tokens;
     int replicas;
-    /** Slowest worker's time in the local steps only, its whole task, and fetching the broadcast (seconds). */
+    /**
+     * Slowest worker's time in the local steps only, its whole task, fetching the broadcast, and
+     * building its replica and loading the broadcast state into it (seconds).
+     */
     double stepSeconds;
     double taskSeconds;
     double fetchSeconds;
+    double replicaSeconds;
     final TreeMap<Integer, Cursor> cursors = new TreeMap<>();
     final LinkedHashMap<String, Double> scalars = new LinkedHashMap<>();
     String failure;
@@ -54,10 +64,37 @@ public final class RoundResult implements Serializable {
         this.stepTokens = new long[localSteps];
     }
 
+    /**
+     * A worker's result whose parameters and optimizer state stay in {@code replica} until the
+     * task result is serialized (streamed from native memory, no Java copy of the arrays), or
+     * are copied out when merged or averaged in the same JVM.
+     */
+    static RoundResult ofReplica(LocalTrainer replica, int localSteps) {
+        RoundResult r = new RoundResult(null, null, localSteps);
+        r.replica = replica;
+        return r;
+    }
+
+    /** Copies the replica's parameters and optimizer state into the arrays (once). */
+    private void materialize() {
+        if (replica != null) {
+            params = new float[Math.toIntExact(replica.model().params().size())];
+            optimizerState = new float[replica.optimizerStateSize()];
+            replica.saveParams(params);
+            replica.saveOptimizerState(optimizerState);
+            replica = null;
+        }
+    }
+
     private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
         out.defaultWriteObject();
-        BulkFloats.write(out, params);
-        BulkFloats.write(out, optimizerState);
+        if (replica != null) {
+            BulkFloats.write(out, replica.model().params().params());
+            BulkFloats.write(out, replica.optimizer().state());
+        } else {
+            BulkFloats.write(out, params);
+            BulkFloats.write(out, optimizerState);
+        }
     }
 
     private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
@@ -68,6 +105,8 @@ public final class RoundResult implements Serializable {
 
     /** Adds {@code other} into this one and returns this. */
     RoundResult merge(RoundResult other) {
+        materialize();
+        other.materialize();
         addInto(params, other.params);
         addInto(optimizerState, other.optimizerState);
         for (int k = 0; k < ceLoss.length; k++) {
@@ -87,6 +126,7 @@ public final class RoundResult implements Serializable {
         stepSeconds = Math.max(stepSeconds, other.stepSeconds);
         taskSeconds = Math.max(taskSeconds, other.taskSeconds);
         fetchSeconds = Math.max(fetchSeconds, other.fetchSeconds);
+        replicaSeconds = Math.max(replicaSeconds, other.replicaSeconds);
         cursors.putAll(other.cursors);
         other.scalars.forEach((k, v) -> scalars.merge(k, v, Double::sum));
         if (failure == null) {
@@ -103,6 +143,7 @@ public final class RoundResult implements Serializable {
 
     /** Divides the parameter and optimizer sums by the number of replicas, in place. */
     void average() {
+        materialize();
         float inv = 1f / replicas;
         for (int i = 0; i < params.length; i++) {
             params[i] *= inv;

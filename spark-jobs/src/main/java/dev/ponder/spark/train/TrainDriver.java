@@ -40,6 +40,11 @@ public final class TrainDriver {
     private final PrintWriter console;
     /** Driver-side broadcast creation of the latest round (seconds), for the round-time keys. */
     private double lastBroadcastCreateSeconds;
+    /**
+     * The run's plan, broadcast once: executors deserialize it (with its Hadoop configuration)
+     * once per JVM and Spark caches it, instead of once per task from every round's closure.
+     */
+    private Broadcast<TrainPlan> sharedPlan;
 
     public TrainDriver(JavaSparkContext sc, ResolvedConfig config, String runDir, PrintWriter console) {
         this.sc = sc;
@@ -52,12 +57,24 @@ public final class TrainDriver {
     }
 
     public Summary run() {
+        try {
+            return train();
+        } finally {
+            if (sharedPlan != null) {
+                sharedPlan.destroy();
+                sharedPlan = null;
+            }
+        }
+    }
+
+    private Summary train() {
         if (settings.dataPath().isEmpty()) {
             throw new IllegalArgumentException("config key data.path is required for training (a `ponder prep` output)");
         }
         ShardDataset data = ShardDataset.open(settings.dataPath(), conf);
         checkCompatible(data.manifest());
         TrainPlan plan = TrainPlan.of(modelConfig, settings, data, threadsPerTask(sc, settings));
+        sharedPlan = sc.broadcast(plan);
         CheckpointStore store = new CheckpointStore(runDir, conf);
         LanguageModel reference = ModelFactory.create(modelConfig, settings.seed());
         RunState state = resumeOrStart(store, reference, data);
@@ -81,7 +98,7 @@ public final class TrainDriver {
                     state.step / settings.localSteps() + 1, (settings.steps() + settings.localSteps() - 1)
                     / settings.localSteps(), state.step, runDir.getName()), false);
             long t0 = System.nanoTime();
-            RoundResult r = runRound(plan, state, k);
+            RoundResult r = runRound(state, k);
             double seconds = (System.nanoTime() - t0) / 1e9;
             if (r.failure != null) {
                 throw new TrainingDiverged(r.failure + "; stopped without saving this state; the last good checkpoint is "
@@ -201,7 +218,7 @@ public final class TrainDriver {
         return every > 0 && after / every > before / every;
     }
 
-    private RoundResult runRound(TrainPlan plan, RunState state, int k) {
+    private RoundResult runRound(RunState state, int k) {
         RoundInput in = new RoundInput(state.step, k, state.params, state.optimizerState, state.cursors, state.history);
         long start = System.nanoTime();
         Broadcast<RoundInput> b = sc.broadcast(in); // serialized and stored as blocks on the driver here
@@ -210,9 +227,10 @@ public final class TrainDriver {
         for (int p = 0; p < settings.workers(); p++) {
             workers.add(p);
         }
+        Broadcast<TrainPlan> shared = sharedPlan; // the closure captures two broadcast handles only
         try {
             return sc.parallelize(workers, workers.size())
-                    .mapPartitionsWithIndex((p, it) -> PartitionTrainer.run(plan, b, p), false)
+                    .mapPartitionsWithIndex((p, it) -> PartitionTrainer.run(shared.value(), b, p), false)
                     .treeReduce(RoundResult::merge);
         } finally {
             b.destroy();
@@ -222,7 +240,8 @@ public final class TrainDriver {
     /**
      * Where a round's wall time went (metrics.jsonl keys): {@code broadcast_seconds} = creating the
      * broadcast on the driver + the slowest fetch on a worker; {@code local_seconds} = the slowest
-     * worker's local steps; {@code aggregate_seconds} = the rest after the slowest task: task
+     * worker's local steps; {@code replica_seconds} = the slowest worker's replica build and state
+     * load (part of the task, outside the local steps); {@code aggregate_seconds} = the rest after the slowest task: task
      * launch, result serialization and transfer, tree reduction on the driver;
      * {@code overhead_seconds} = everything but the local steps (what averaging costs per round).
      */
@@ -231,6 +250,7 @@ public final class TrainDriver {
         m.put("round_seconds", roundSeconds);
         m.put("broadcast_seconds", broadcastCreateSeconds + r.fetchSeconds);
         m.put("local_seconds", r.stepSeconds);
+        m.put("replica_seconds", r.replicaSeconds);
         m.put("aggregate_seconds", Math.max(0, roundSeconds - broadcastCreateSeconds - r.taskSeconds));
         m.put("overhead_seconds", Math.max(0, roundSeconds - r.stepSeconds));
     }

@@ -3,6 +3,11 @@ package dev.ponder.spark.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.ponder.core.model.ModelConfig;
+import dev.ponder.core.model.ModelFactory;
+import dev.ponder.core.optim.AdamW;
+import dev.ponder.core.optim.LrSchedule;
+import dev.ponder.core.train.LocalTrainer;
 import dev.ponder.core.width.ConfidenceHistory;
 import dev.ponder.prep.shard.Cursor;
 import java.io.ByteArrayInputStream;
@@ -10,6 +15,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +30,14 @@ class RoundSerializationTest {
         try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
             return (T) in.readObject();
         }
+    }
+
+    static byte[] bytes(Object value) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(value);
+        }
+        return bytes.toByteArray();
     }
 
     static float[] floats(int n, long seed) {
@@ -96,5 +110,37 @@ class RoundSerializationTest {
         assertEquals(r.cursors, back.cursors);
         assertEquals(r.scalars, back.scalars);
         assertEquals("none", back.failure);
+    }
+
+    /** A worker's result streamed from its replica's native buffers: the bytes of the copied arrays. */
+    @Test
+    void replicaBackedResultSerializesAndMergesLikeItsCopiedArrays() throws Exception {
+        ModelConfig config = ModelConfig.fromMap(Map.of("family", "dense", "vocab_size", 64, "d_model", 32,
+                "n_layers", 1, "n_heads", 2, "d_ff", 64, "context_length", 8));
+        LocalTrainer t = new LocalTrainer(ModelFactory.create(config, 3), AdamW.Config.defaults(),
+                LrSchedule.constant(1e-2), 1.0);
+        int[] tokens = new int[2 * 8]; // batch 2 x window 8 (T + 1 ids per row)
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = (i * 7) % 64;
+        }
+        t.step(tokens, 2, 8); // a non-zero optimizer state
+        float[] params = new float[Math.toIntExact(t.model().params().size())];
+        float[] state = new float[t.optimizerStateSize()];
+        t.saveParams(params);
+        t.saveOptimizerState(state);
+        RoundResult copied = new RoundResult(params, state, 1);
+        RoundResult streamed = RoundResult.ofReplica(t, 1);
+        assertArrayEquals(bytes(copied), bytes(streamed));
+        RoundResult back = roundTrip(streamed);
+        assertArrayEquals(params, back.params, 0f);
+        assertArrayEquals(state, back.optimizerState, 0f);
+        // Merged or averaged in the same JVM (never serialized), it copies the replica's arrays first.
+        RoundResult local = RoundResult.ofReplica(t, 1);
+        local.replicas = 1;
+        RoundResult other = new RoundResult(params.clone(), state.clone(), 1);
+        other.replicas = 1;
+        local.merge(other).average();
+        assertArrayEquals(params, local.params, 0f);
+        assertArrayEquals(state, local.optimizerState, 0f);
     }
 }
