@@ -76,7 +76,8 @@ public final class LayerNorm {
      */
     public INDArray backward(Saved s, INDArray dy) {
         Shapes.requireCols(dy, name + " output gradient", dim);
-        if (!HostRows.available(dy) || !HostRows.available(s.xhat()) || !HostRows.available(weight.grad().reshape(1, dim))) {
+        if (!HostRows.available(dy) || !HostRows.available(s.xhat())
+                || !HostRows.available(weight.grad().reshape(1, dim))) {
             return backwardReference(s, dy);
         }
         INDArray dx = Nd4j.createUninitialized(dy.dataType(), dy.size(0), dim);

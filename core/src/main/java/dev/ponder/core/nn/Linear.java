@@ -144,7 +144,7 @@ public final class Linear {
 
     /** Whether the sliced path can run CBLAS on the blocks in place (CPU, row-major operands). */
     private boolean direct(INDArray x) {
-        return HostGemm.available(x) && x.dataType() == weight.value().dataType() && HostGemm.rowMajor(x) != null;
+        return x.dataType() == weight.value().dataType() && HostGemm.hostMatrix(x) != null;
     }
 
     /**
@@ -173,10 +173,12 @@ public final class Linear {
         int part = s.outW() / segments;
         long n = dy.size(0);
         INDArray dx = Nd4j.createUninitialized(dy.dataType(), n, s.inW());
-        HostGemm.Mat dym = HostGemm.rowMajor(dy) != null ? HostGemm.rowMajor(dy) : HostGemm.rowMajor(dy.dup('c'));
+        HostGemm.Mat dym = HostGemm.rowMajor(HostGemm.rowMajor(dy) != null ? dy : dy.dup('c'));
         HostGemm.Mat dxm = HostGemm.rowMajor(dx);
         HostGemm.Mat xm = HostGemm.rowMajor(s.x());
-        INDArray ones = bias == null ? null : Nd4j.ones(dy.dataType(), 1, n);
+        HostGemm.Mat ones = bias == null ? null : HostGemm.rowMajor(Nd4j.ones(dy.dataType(), 1, n));
+        HostGemm.Mat biasGrad = bias == null ? null : HostGemm.rowMajor(bias.grad().reshape(1, out()));
+        int segRows = out() / segments;
         for (int g = 0; g < segments; g++) {
             HostGemm.Mat dyg = dym.cols(g * part, part);                                   // [N, part]
             // [N, part] x [part, inW] -> [N, inW], summed over segments
@@ -185,8 +187,7 @@ public final class Linear {
             Ops.gemm(dyg, true, xm, false, weightBlock(weight.grad(), g, part, s.inW()), 1.0, 1.0);
             if (bias != null) {
                 // [1, N] x [N, part] -> the segment's range of the bias gradient
-                HostGemm.Mat db = HostGemm.rowMajor(bias.grad().reshape(1, out())).cols(g * (out() / segments), part);
-                Ops.gemm(HostGemm.rowMajor(ones), false, dyg, false, db, 1.0, 1.0);
+                Ops.gemm(ones, false, dyg, false, biasGrad.cols(g * segRows, part), 1.0, 1.0);
             }
         }
         return dx;

@@ -126,7 +126,7 @@ public final class LmHead {
         INDArray w = weightSlice(dW);                                   // [V, dW]
         // The gradient of a sliced weight accumulates in a contiguous block, added to W's columns once.
         // On the CPU the gradient's leading columns are accumulated in place (CBLAS writes strided blocks).
-        boolean inPlace = dW == dim || (HostGemm.available(x) && HostGemm.rowMajor(x) != null);
+        boolean inPlace = dW == dim || HostGemm.hostMatrix(x) != null;
         INDArray gw = !train ? null : dW == dim ? weight.grad()
                 : inPlace ? Views.block(weight.grad(), 0, vocab, dW) : Nd4j.zeros(x.dataType(), vocab, dW);
         double loss = 0;

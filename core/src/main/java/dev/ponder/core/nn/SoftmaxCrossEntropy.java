@@ -114,11 +114,7 @@ public final class SoftmaxCrossEntropy {
         long[] argmax = Nd4j.argMax(logits, 1).toLongVector();
         int[] idx = new int[2 * n];                                      // targets, then argmaxes
         for (int i = 0; i < n; i++) {
-            int y = targets[from + i];
-            if (y < 0 || y >= v) {
-                throw new IllegalArgumentException("cross-entropy: expected targets in [0, " + v + "), found " + y);
-            }
-            idx[i] = Math.toIntExact(i * v + y);
+            idx[i] = Math.toIntExact(i * v + targets[from + i]);         // in range: checked by inPlace
             idx[n + i] = Math.toIntExact(i * v + argmax[i]);
         }
         INDArray flat = logits.reshape((long) n * v);                   // [n*V] view

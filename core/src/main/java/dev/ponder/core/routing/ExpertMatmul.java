@@ -1,6 +1,5 @@
 package dev.ponder.core.routing;
 
-import dev.ponder.core.tensor.HostParallel;
 import dev.ponder.core.tensor.HostGemm;
 import dev.ponder.core.tensor.Ops;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -19,15 +18,15 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>On the CPU backend the loop calls CBLAS directly ({@link HostGemm}) and splits the experts
  * into contiguous groups balanced by rows (a few per compute thread, so idle threads take a
- * descheduled one's groups), with OpenBLAS at one thread each for the duration: OpenBLAS does not thread gemms this small usefully, and the Mmul op's per-call
- * cost dominated them. Measured at moeut-tiny shapes (64 experts x [512, 256] x [256, 64], 2-core
+ * descheduled one's groups), with OpenBLAS at one thread each for the duration: OpenBLAS does not
+ * thread gemms this small usefully, and the Mmul op's per-call cost dominated them. Measured at moeut-tiny shapes (64 experts x [512, 256] x [256, 64], 2-core
  * build machine): 24-29 ms through Mmul, 7.8-8.7 ms direct on two threads, for every operand layout
  * the dispatch uses (forward, transposed weights, weight gradients). Each expert's gemm runs on
  * exactly one thread in a fixed order, so results do not depend on scheduling.
  *
- * <p>Small loads through ND4J (other backends) are the exception: with few rows per expert (SUT's late steps, where most tokens
- * have halted) the per-expert loop is dominated by per-op costs (each gemm and each view is an ND4J
- * call, measured at 0.2-0.6 ms per [2, 256] x [256, 256] gemm on the shared 2-core machine, for
+ * <p>Small loads through ND4J (other backends) are the exception: with few rows per expert (SUT's
+ * late steps, where most tokens have halted) the per-expert loop is dominated by per-op costs
+ * (each gemm and each view is an ND4J call, measured at 0.2-0.6 ms per [2, 256] x [256, 256] gemm on the shared 2-core machine, for
  * 0.13 MFLOP). When every expert has at most {@value #BATCHED_MAX_ROWS} rows and padding to the
  * largest load at most doubles the rows (plus a slack of {@value #BATCHED_SLACK_ROWS} per expert),
  * the rows are copied into a zero-padded [E, r, a] layout and multiplied by all experts in one
@@ -79,13 +78,11 @@ public final class ExpertMatmul {
      * [S, b] (or [S, a] from x [S, b] when {@code transposeW}). Returns the multiply-adds executed.
      */
     public static long forward(INDArray x, INDArray w, int[] offsets, INDArray y, boolean transposeW) {
-        if (HostGemm.available(y)) {
-            HostGemm.Mat xm = HostGemm.rowMajor(x);
-            HostGemm.Mat ym = HostGemm.rowMajor(y);
-            if (xm != null && ym != null && HostGemm.matrixOf(w, 0) != null) {
-                return eachExpert(offsets, (e, from, n) -> HostGemm.gemm(xm.rows(from, n), false,
-                        HostGemm.matrixOf(w, e), transposeW, ym.rows(from, n), 1.0, 0.0), w.size(1) * w.size(2));
-            }
+        HostGemm.Mat xm = HostGemm.hostMatrix(x);
+        HostGemm.Mat ym = HostGemm.hostMatrix(y);
+        if (xm != null && ym != null && HostGemm.matrixOf(w, 0) != null) {
+            return eachExpert(offsets, (e, from, n) -> HostGemm.gemm(xm.rows(from, n), false,
+                    HostGemm.matrixOf(w, e), transposeW, ym.rows(from, n), 1.0, 0.0), w.size(1) * w.size(2));
         }
         return forward(x, w, offsets, y, transposeW, batched(offsets));
     }
@@ -115,13 +112,11 @@ public final class ExpertMatmul {
 
     /** For each expert e: dw[e] += x[rows of e]^T dy[rows of e] ([a, n] x [n, b] -> [a, b]). */
     public static long accumulateWeightGrad(INDArray x, INDArray dy, int[] offsets, INDArray dw) {
-        if (HostGemm.available(dw)) {
-            HostGemm.Mat xm = HostGemm.rowMajor(x);
-            HostGemm.Mat dym = HostGemm.rowMajor(dy);
-            if (xm != null && dym != null && HostGemm.matrixOf(dw, 0) != null) {
-                return eachExpert(offsets, (e, from, n) -> HostGemm.gemm(xm.rows(from, n), true, dym.rows(from, n),
-                        false, HostGemm.matrixOf(dw, e), 1.0, 1.0), dw.size(1) * dw.size(2));
-            }
+        HostGemm.Mat xm = HostGemm.hostMatrix(x);
+        HostGemm.Mat dym = HostGemm.hostMatrix(dy);
+        if (xm != null && dym != null && HostGemm.available(dw) && HostGemm.matrixOf(dw, 0) != null) {
+            return eachExpert(offsets, (e, from, n) -> HostGemm.gemm(xm.rows(from, n), true, dym.rows(from, n),
+                    false, HostGemm.matrixOf(dw, e), 1.0, 1.0), dw.size(1) * dw.size(2));
         }
         return accumulateWeightGrad(x, dy, offsets, dw, batched(offsets));
     }
@@ -141,19 +136,15 @@ public final class ExpertMatmul {
         int rows = offsets[experts];
         Ops.MatmulProbe probe = Ops.matmulProbe();
         long t0 = probe == null ? 0 : System.nanoTime();
-        int[] bounds = groups(offsets, rows * macsPerRow < HostGemm.PARALLEL_MACS ? 1 : HostGemm.groupsPerRun());
-        int groups = bounds.length - 1;
-        HostParallel.Range body = (from, to) -> {
-            for (int g = from; g < to; g++) {
-                for (int e = bounds[g]; e < bounds[g + 1]; e++) {
-                    int n = offsets[e + 1] - offsets[e];
-                    if (n > 0) {
-                        gemm.run(e, offsets[e], n);
-                    }
+        int[] bounds = groups(offsets, HostGemm.groupsFor((long) rows * macsPerRow));
+        HostGemm.inParallel(bounds.length - 1, g -> {
+            for (int e = bounds[g]; e < bounds[g + 1]; e++) {
+                int n = offsets[e + 1] - offsets[e];
+                if (n > 0) {
+                    gemm.run(e, offsets[e], n);
                 }
             }
-        };
-        HostGemm.inParallel(groups, g -> body.run(g, g + 1));
+        });
         long macs = (long) rows * macsPerRow;
         if (probe != null) {
             int calls = 0;

@@ -66,6 +66,11 @@ public final class HostGemm {
         return (t == DataType.FLOAT || t == DataType.DOUBLE) && Nd4j.getEnvironment().isCPU();
     }
 
+    /** {@link #rowMajor} of an array the direct path serves ({@link #available}), else null. */
+    public static Mat hostMatrix(INDArray a) {
+        return available(a) ? rowMajor(a) : null;
+    }
+
     /**
      * The whole of a 2-D array as a row-major block, or null when its layout is not one (a
      * column-major or strided array): rows must be unit-stride.
@@ -141,7 +146,7 @@ public final class HostGemm {
             return false;
         }
         long work = c.length() * (transA ? a.size(1) : a.size(2));
-        int groups = work < PARALLEL_MACS ? 1 : Math.min(n, groupsPerRun());
+        int groups = Math.min(n, groupsFor(work));
         inParallel(groups, g -> {
             for (int i = (int) ((long) n * g / groups); i < (long) n * (g + 1) / groups; i++) {
                 gemm(matrixOf(a, i), transA, matrixOf(b, i), transB, matrixOf(c, i), alpha, beta);
@@ -151,19 +156,20 @@ public final class HostGemm {
     }
 
     /**
-     * Groups to split a parallel run of gemms into: {@value #GROUPS_PER_THREAD} per compute thread,
-     * so that on a shared machine a descheduled thread's groups are taken by the others (the
-     * fork-join pool steals) instead of the run waiting for it.
+     * Groups to split a run of gemms of {@code macs} multiply-adds into: 1 (the calling thread)
+     * below {@value #PARALLEL_MACS}, else {@value #GROUPS_PER_THREAD} per compute thread, so that
+     * on a shared machine a descheduled thread's groups are taken by the others (the fork-join pool
+     * steals) instead of the run waiting for it.
      */
-    public static int groupsPerRun() {
+    public static int groupsFor(long macs) {
         int threads = HostParallel.threads();
-        return threads <= 1 ? 1 : GROUPS_PER_THREAD * threads;
+        return macs < PARALLEL_MACS || threads <= 1 ? 1 : GROUPS_PER_THREAD * threads;
     }
 
     static final int GROUPS_PER_THREAD = 4;
 
-    /** Below this many multiply-adds a batch of gemms runs on the calling thread. */
-    public static final long PARALLEL_MACS = 1L << 20;
+    /** Below this many multiply-adds a run of gemms stays on the calling thread. */
+    static final long PARALLEL_MACS = 1L << 20;
 
     /**
      * Runs {@code group} for 0 .. groups - 1, in parallel when groups > 1, with OpenBLAS at one

@@ -5,7 +5,6 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A float array's host memory as a {@link FloatBuffer} for fused Java kernels (LayerNorm): element
@@ -18,8 +17,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public record HostRows(FloatBuffer buf, int rows, int cols, int ld) {
     /** Whether {@link #of} serves this array. */
     public static boolean available(INDArray a) {
-        return a.dataType() == DataType.FLOAT && a.rank() == 2 && !a.isEmpty() && Nd4j.getEnvironment().isCPU()
-                && (a.size(1) == 1 || a.stride(1) == 1) && (a.size(0) == 1 || a.stride(0) >= a.size(1));
+        return a.dataType() == DataType.FLOAT && HostGemm.hostMatrix(a) != null;
     }
 
     /** The rows of a row-major FLOAT [rows, cols] array (see {@link #available}). */
@@ -29,14 +27,12 @@ public record HostRows(FloatBuffer buf, int rows, int cols, int ld) {
                     + a.dataType() + " " + java.util.Arrays.toString(a.shape()) + " strides "
                     + java.util.Arrays.toString(a.stride()));
         }
-        int rows = (int) a.size(0);
-        int cols = (int) a.size(1);
-        int ld = rows == 1 ? cols : (int) a.stride(0);
+        HostGemm.Mat m = HostGemm.rowMajor(a);                         // the same layout rule as the gemms
         Pointer base = a.data().addressPointer();
         long pos = firstElement(a);
-        long extent = (long) (rows - 1) * ld + cols;
+        long extent = (long) (m.rows() - 1) * m.ld() + m.cols();
         FloatBuffer buf = new FloatPointer(base).position(pos).limit(pos + extent).asBuffer();
-        return new HostRows(buf, rows, cols, ld);
+        return new HostRows(buf, m.rows(), m.cols(), m.ld());
     }
 
     /** A rank-1 contiguous FLOAT array of n elements as a buffer (a LayerNorm weight). */
