@@ -1,5 +1,6 @@
 package dev.ponder.core.model;
 
+import dev.ponder.core.metrics.PhaseTimer;
 import dev.ponder.core.nn.CausalAttention;
 import dev.ponder.core.nn.Ffn;
 import dev.ponder.core.nn.Fwd;
@@ -81,20 +82,33 @@ final class DenseBlock implements ResidualBlock {
     /** At width w (null = full) and explicit positions (null = 0..T-1). */
     private Saved forwardInPlace(INDArray x, int b, int t, Width w, int[] positions) {
         LayerNorm[] norms = norms(w);
+        long t0 = PhaseTimer.start();
         Fwd<LayerNorm.Saved> n1 = norms[0].forward(x);
+        t0 = PhaseTimer.stop("ln+residual", t0);
         Fwd<CausalAttention.Saved> a = attn.forward(n1.out(), b, t, w == null ? attn.heads() : w.heads(), positions);
+        t0 = PhaseTimer.start();
         x.addi(a.out());
         Fwd<LayerNorm.Saved> n2 = norms[1].forward(x);
+        t0 = PhaseTimer.stop("ln+residual", t0);
         Fwd<Ffn.Saved> f = w == null ? ffn.forward(n2.out()) : ffn.forward(n2.out(), w.dFf());
+        t0 = PhaseTimer.stop("ffn", t0);
         x.addi(f.out());
+        PhaseTimer.stop("ln+residual", t0);
         return new Saved(n1.saved(), a.saved(), n2.saved(), f.saved(), w);
     }
 
     /** dx [B*T, dW] (gradient at the block output) becomes the gradient at the block input, in place. */
     INDArray backwardInPlace(Saved s, INDArray dx) {
         LayerNorm[] norms = norms(s.width());
-        dx.addi(norms[1].backward(s.ln2(), ffn.backward(s.ffn(), dx)));
-        dx.addi(norms[0].backward(s.ln1(), attn.backward(s.attn(), dx)));
+        long t0 = PhaseTimer.start();
+        INDArray dFfn = ffn.backward(s.ffn(), dx);
+        t0 = PhaseTimer.stop("ffn bwd", t0);
+        dx.addi(norms[1].backward(s.ln2(), dFfn));
+        t0 = PhaseTimer.stop("ln+residual bwd", t0);
+        INDArray dAttn = attn.backward(s.attn(), dx);
+        t0 = PhaseTimer.start();
+        dx.addi(norms[0].backward(s.ln1(), dAttn));
+        PhaseTimer.stop("ln+residual bwd", t0);
         return dx;
     }
 

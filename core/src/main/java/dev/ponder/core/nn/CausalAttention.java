@@ -1,5 +1,6 @@
 package dev.ponder.core.nn;
 
+import dev.ponder.core.metrics.PhaseTimer;
 import dev.ponder.core.params.Init;
 import dev.ponder.core.params.Param;
 import dev.ponder.core.params.ParamRegistry;
@@ -91,7 +92,9 @@ public final class CausalAttention {
                     + "], found " + java.util.Arrays.toString(x.shape()));
         }
         int dW = (int) x.size(1);
+        long t0 = PhaseTimer.start();
         Fwd<Linear.Saved> proj = qkv.forward(x, dW, 3 * heads * headDim); // [B*T, dW] x [dW, 3*H*dh] -> [B*T, 3*H*dh]
+        t0 = PhaseTimer.stop("attn proj", t0);
         INDArray split = Nd4j.createUninitialized(x.dataType(), 3, b, heads, t, headDim);
         Ops.permuteInto(proj.out().reshape(b, t, 3, heads, headDim), split, 2, 0, 3, 1, 4); // -> [3, B, H, T, dh]
         // [2, B, H, T, dh] view -> [2*B*H, T, dh]
@@ -103,12 +106,16 @@ public final class CausalAttention {
             rope.forwardInPlace(qk, rot);
         }
         INDArray byHead = split.reshape(3, (long) b * heads, t, headDim);  // [3, B, H, T, dh] -> [3, B*H, T, dh]
+        t0 = PhaseTimer.stop("attn heads+rope", t0);
         Fwd<CausalSoftmaxAttention.Saved> att = core.forward(
                 byHead.slice(0), byHead.slice(1), byHead.slice(2), 1.0 / Math.sqrt(headDim)); // -> [B*H, T, dh]
+        t0 = PhaseTimer.stop("attn core", t0);
         INDArray merged = Nd4j.createUninitialized(x.dataType(), b, t, heads, headDim);
         Ops.permuteInto(att.out().reshape(b, heads, t, headDim), merged, 0, 2, 1, 3); // -> [B, T, H, dh]
         // [B*T, H*dh] x [H*dh, dW] -> [B*T, dW]
+        t0 = PhaseTimer.stop("attn heads+rope", t0);
         Fwd<Linear.Saved> o = out.forward(merged.reshape((long) b * t, (long) heads * headDim), heads * headDim, dW);
+        PhaseTimer.stop("attn proj", t0);
         return new Fwd<>(o.out(), new Saved(proj.saved(), att.saved(), o.saved(), b, t, heads, rot));
     }
 
@@ -117,12 +124,16 @@ public final class CausalAttention {
         int b = s.batch();
         int t = s.seqLen();
         int heads = s.heads();
+        long t0 = PhaseTimer.start();
         INDArray dMerged = out.backward(s.out(), dy);                  // [B*T, H*dh]
+        t0 = PhaseTimer.stop("attn proj bwd", t0);
         INDArray dO = Nd4j.createUninitialized(dy.dataType(), b, heads, t, headDim);
         Ops.permuteInto(dMerged.reshape(b, t, heads, headDim), dO, 0, 2, 1, 3); // -> [B, H, T, dh]
         INDArray dSplit = Nd4j.createUninitialized(dy.dataType(), 3, (long) b * heads, t, headDim);
+        t0 = PhaseTimer.stop("attn heads+rope bwd", t0);
         core.backward(s.core(), dO.reshape((long) b * heads, t, headDim),   // [B, H, T, dh] -> [B*H, T, dh]
                 dSplit.slice(0), dSplit.slice(1), dSplit.slice(2));
+        t0 = PhaseTimer.stop("attn core bwd", t0);
         INDArray dQk = dSplit.get(NDArrayIndex.interval(0, 2)).reshape(2L * b * heads, t, headDim); // dq, dk
         if (s.rotation() == null) {
             rope.backwardInPlace(dQk);
@@ -132,6 +143,9 @@ public final class CausalAttention {
         INDArray dProj = Nd4j.createUninitialized(dy.dataType(), b, t, 3, heads, headDim);
         Ops.permuteInto(dSplit.reshape(3, b, heads, t, headDim), dProj, 1, 3, 0, 2, 4); // -> [B, T, 3, H, dh]
         // [B, T, 3, H, dh] -> [B*T, 3*H*dh]
-        return qkv.backward(s.qkv(), dProj.reshape((long) b * t, 3L * heads * headDim));
+        t0 = PhaseTimer.stop("attn heads+rope bwd", t0);
+        INDArray dx = qkv.backward(s.qkv(), dProj.reshape((long) b * t, 3L * heads * headDim));
+        PhaseTimer.stop("attn proj bwd", t0);
+        return dx;
     }
 }

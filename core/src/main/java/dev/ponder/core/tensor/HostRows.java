@@ -1,20 +1,24 @@
 package dev.ponder.core.tensor;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A float array's host memory as a {@link FloatBuffer} for fused Java kernels (LayerNorm): element
- * (i, j) of a row-major [rows, cols] array is at {@code i * ld + j}. CPU backend and FLOAT only;
+ * A float array's host memory as a {@link FloatBuffer} for fused Java kernels (LayerNorm), and as
+ * native-order bytes for the Vector API kernels ({@link HostVectors}): element (i, j) of a row-major
+ * [rows, cols] array is float {@code i * ld + j} of both. CPU backend and FLOAT only;
  * callers keep an ND4J path for everything else (double precision gradient checks, CUDA).
  *
  * <p>The buffer starts at the array's first element: a view's data buffer already points at
  * {@code data().offset()} (measured on M2.1), so only the array's offset beyond it is added.
  */
-public record HostRows(FloatBuffer buf, int rows, int cols, int ld) {
+public record HostRows(FloatBuffer buf, ByteBuffer bytes, int rows, int cols, int ld) {
     /** Whether {@link #of} serves this array. */
     public static boolean available(INDArray a) {
         return a.dataType() == DataType.FLOAT && HostGemm.hostMatrix(a) != null;
@@ -32,7 +36,10 @@ public record HostRows(FloatBuffer buf, int rows, int cols, int ld) {
         long pos = firstElement(a);
         long extent = (long) (m.rows() - 1) * m.ld() + m.cols();
         FloatBuffer buf = new FloatPointer(base).position(pos).limit(pos + extent).asBuffer();
-        return new HostRows(buf, m.rows(), m.cols(), m.ld());
+        // the same memory as bytes for the Vector API kernels (HostVectors), element i at byte 4 i
+        ByteBuffer bytes = new BytePointer(base).position(pos * 4).limit((pos + extent) * 4).asBuffer()
+                .order(ByteOrder.nativeOrder());
+        return new HostRows(buf, bytes, m.rows(), m.cols(), m.ld());
     }
 
     /** A rank-1 contiguous FLOAT array of n elements as a buffer (a LayerNorm weight). */
