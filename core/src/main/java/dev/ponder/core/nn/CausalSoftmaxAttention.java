@@ -22,8 +22,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * full-square computation.
  *
  * <p>The mask adds -1e9 above the diagonal, so masked probabilities are exactly 0 in float and
- * double and no infinities reach the backward pass. Holds only cached masks. The slow loop
- * version for cross-checks is {@link AttentionReference}.
+ * double and no infinities reach the backward pass. Holds only cached masks. FLOAT arrays on the
+ * CPU run on the fused host kernel ({@link CausalAttentionKernel}); the whole-array ND4J path here is
+ * its reference (and serves double precision and other backends). The slow loop version for
+ * cross-checks is {@link AttentionReference}.
  */
 public final class CausalSoftmaxAttention {
     /** Query rows per block; measured on dense-tiny (T 256, dh 64). */
@@ -52,11 +54,24 @@ public final class CausalSoftmaxAttention {
 
     /** q, k, v [BH, T, dh] -> o [BH, T, dh]. */
     public Fwd<Saved> forward(INDArray q, INDArray k, INDArray v, double scale) {
+        return forward(q, k, v, scale, CausalAttentionKernel.serves(q, k, v));
+    }
+
+    /** As above; {@code fused}: on the host kernel ({@link CausalAttentionKernel}), else the ND4J reference. */
+    Fwd<Saved> forward(INDArray q, INDArray k, INDArray v, double scale, boolean fused) {
         long bh = q.size(0);
         int t = (int) q.size(1);
         int blocks = (t + blockRows - 1) / blockRows;
         INDArray[] p = new INDArray[blocks];
         INDArray o = Nd4j.createUninitialized(q.dataType(), q.shape());
+        if (fused) {
+            for (int r = 0; r < blocks; r++) {
+                int r1 = Math.min(t, (r + 1) * blockRows);
+                p[r] = Nd4j.createUninitialized(q.dataType(), bh, r1 - r * blockRows, r1);
+            }
+            CausalAttentionKernel.forward(q, k, v, p, o, scale, blockRows);
+            return new Fwd<>(o, new Saved(q, k, v, p, o, scale));
+        }
         for (int r = 0; r < blocks; r++) {
             int r0 = r * blockRows;
             int r1 = Math.min(t, r0 + blockRows);
@@ -80,6 +95,17 @@ public final class CausalSoftmaxAttention {
      * their leading rows (beta 1), so nothing is zeroed or added in separate passes.
      */
     public void backward(Saved s, INDArray dO, INDArray dq, INDArray dk, INDArray dv) {
+        boolean fused = CausalAttentionKernel.serves(s.q(), s.k(), s.v(), s.o(), dO, dq, dk, dv)
+                && CausalAttentionKernel.serves(s.p());
+        backward(s, dO, dq, dk, dv, fused);
+    }
+
+    /** As above; {@code fused}: on the host kernel, else the ND4J reference. */
+    void backward(Saved s, INDArray dO, INDArray dq, INDArray dk, INDArray dv, boolean fused) {
+        if (fused) {
+            CausalAttentionKernel.backward(s, dO, dq, dk, dv, blockRows);
+            return;
+        }
         long bh = dO.size(0);
         int t = (int) dO.size(1);
         long dh = dO.size(2);

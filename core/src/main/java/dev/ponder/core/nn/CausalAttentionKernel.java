@@ -1,0 +1,171 @@
+package dev.ponder.core.nn;
+
+import dev.ponder.core.tensor.HostGemm;
+import dev.ponder.core.tensor.HostGemm.Mat;
+import dev.ponder.core.tensor.HostRows;
+import dev.ponder.core.tensor.HostVectors;
+import java.nio.ByteBuffer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The causal attention core on host memory (FLOAT, CPU), one (batch, head) matrix at a time: the
+ * fast path of {@link CausalSoftmaxAttention}, whose whole-array ND4J path stays as the reference
+ * (double precision, other backends) and is cross-checked against this one by a test.
+ *
+ * <p>Per matrix and query block [r0, r1) (keys [0, r1), the same causal blocking and the same saved
+ * probabilities as the reference): S = scale Q K^T by CBLAS into the block, the causal softmax of
+ * each row over its own prefix only (row i: keys 0..i; the rest of the block is set to 0) on SIMD
+ * lanes, O = P V. Backward per block: dP = dO V^T into a per-thread scratch block, dV (+)= P^T dO,
+ * dS = P * (dP - D) with D_i = dO_i . O_i, dQ = scale dS K, dK (+)= scale dS^T Q.
+ *
+ * <p>Why: the reference runs the mask, the softmax and the softmax backward as whole-array ND4J
+ * ops over every block of every head (about 12 passes over the probabilities per layer, and the
+ * masked half of each diagonal block exponentiated); a SHARCS step at width 0.25 spent 32% of its
+ * time there. Here one matrix's block stays in cache from its gemm through its softmax, only the
+ * causal prefix of each row is touched, and the matrices are split over the task's threads with
+ * OpenBLAS at one thread (each matrix on exactly one thread: results do not depend on scheduling).
+ */
+final class CausalAttentionKernel {
+    private CausalAttentionKernel() {}
+
+    /** Whether the kernel serves these [BH, T, dh] arrays (FLOAT, CPU, c-contiguous). */
+    static boolean serves(INDArray... arrays) {
+        for (INDArray a : arrays) {
+            if (a == null || a.rank() != 3 || !HostRows.contiguous(a)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** q, k, v [BH, T, dh]; writes p[r] [BH, rows_r, r1] and o [BH, T, dh]. */
+    static void forward(INDArray q, INDArray k, INDArray v, INDArray[] p, INDArray o, double scale, int blockRows) {
+        int bh = (int) q.size(0);
+        int t = (int) q.size(1);
+        int dh = (int) q.size(2);
+        Mat qm = rows(q, bh * t, dh);
+        Mat km = rows(k, bh * t, dh);
+        Mat vm = rows(v, bh * t, dh);
+        Mat om = rows(o, bh * t, dh);
+        Mat[] pm = new Mat[p.length];
+        ByteBuffer[] pb = new ByteBuffer[p.length];
+        for (int r = 0; r < p.length; r++) {
+            int r1 = Math.min(t, (r + 1) * blockRows);
+            int n = r1 - r * blockRows;
+            pm[r] = rows(p[r], bh * n, r1);
+            pb[r] = HostRows.flat(p[r], bh * n, r1).bytes();
+        }
+        eachMatrix(bh, macs(bh, t, dh, 2), i -> {
+            for (int r = 0; r < p.length; r++) {
+                int r0 = r * blockRows;
+                int r1 = Math.min(t, r0 + blockRows);
+                int n = r1 - r0;
+                Mat pi = pm[r].rows(i * n, n);                             // [rows, r1]
+                // [rows, dh] x [dh, r1] -> [rows, r1]
+                HostGemm.gemm(qm.rows(i * t + r0, n), false, km.rows(i * t, r1), true, pi, scale, 0.0);
+                for (int row = 0; row < n; row++) {
+                    int off = (i * n + row) * r1;
+                    int len = r0 + row + 1;                                // keys 0 .. r0 + row
+                    float max = HostVectors.max(pb[r], off, len);
+                    double sum = HostVectors.expShifted(pb[r], off, len, max);
+                    HostVectors.scale(pb[r], off, len, (float) (1.0 / sum));
+                    HostVectors.zero(pb[r], off + len, r1 - len);
+                }
+                // [rows, r1] x [r1, dh] -> [rows, dh]
+                HostGemm.gemm(pi, false, vm.rows(i * t, r1), false, om.rows(i * t + r0, n), 1.0, 0.0);
+            }
+        });
+    }
+
+    /**
+     * dO [BH, T, dh] -> dq, dk, dv [BH, T, dh]. Blocks run last to first: the last spans all keys
+     * and initialises dk and dv (beta 0), earlier ones accumulate into their leading rows.
+     */
+    static void backward(CausalSoftmaxAttention.Saved s, INDArray dO, INDArray dq, INDArray dk, INDArray dv,
+                         int blockRows) {
+        int bh = (int) dO.size(0);
+        int t = (int) dO.size(1);
+        int dh = (int) dO.size(2);
+        INDArray[] p = s.p();
+        Mat qm = rows(s.q(), bh * t, dh);
+        Mat km = rows(s.k(), bh * t, dh);
+        Mat vm = rows(s.v(), bh * t, dh);
+        Mat gm = rows(dO, bh * t, dh);
+        Mat dqm = rows(dq, bh * t, dh);
+        Mat dkm = rows(dk, bh * t, dh);
+        Mat dvm = rows(dv, bh * t, dh);
+        ByteBuffer ob = HostRows.flat(s.o(), bh * t, dh).bytes();
+        ByteBuffer gb = HostRows.flat(dO, bh * t, dh).bytes();
+        Mat[] pm = new Mat[p.length];
+        ByteBuffer[] pb = new ByteBuffer[p.length];
+        for (int r = 0; r < p.length; r++) {
+            int r1 = Math.min(t, (r + 1) * blockRows);
+            int n = r1 - r * blockRows;
+            pm[r] = rows(p[r], bh * n, r1);
+            pb[r] = HostRows.flat(p[r], bh * n, r1).bytes();
+        }
+        int groups = groups(bh, macs(bh, t, dh, 4));
+        int rowsMax = Math.min(t, blockRows);
+        // one dS scratch block [rowsMax, T] per group; a group's matrices run in turn on one thread
+        INDArray scratch = Nd4j.createUninitialized(dO.dataType(), (long) groups * rowsMax, t);
+        Mat sm = HostGemm.rowMajor(scratch);
+        ByteBuffer sb = HostRows.of(scratch).bytes();
+        HostGemm.inParallel(groups, g -> {
+            float[] rowDot = new float[t];
+            for (int i = (int) ((long) bh * g / groups); i < (long) bh * (g + 1) / groups; i++) {
+                for (int row = 0; row < t; row++) {
+                    int at = (i * t + row) * dh;
+                    rowDot[row] = (float) HostVectors.dot(gb, at, ob, at, dh);   // D_i = dO_i . O_i
+                }
+                for (int r = p.length - 1; r >= 0; r--) {
+                    int r0 = r * blockRows;
+                    int r1 = Math.min(t, r0 + blockRows);
+                    int n = r1 - r0;
+                    double beta = r == p.length - 1 ? 0.0 : 1.0;
+                    Mat pi = pm[r].rows(i * n, n);                         // [rows, r1]
+                    Mat gi = gm.rows(i * t + r0, n);                       // [rows, dh]
+                    Mat ds = sm.rows(g * rowsMax, n).cols(0, r1);              // [rows, r1], ld T
+                    // dP: [rows, dh] x [dh, r1] -> [rows, r1]
+                    HostGemm.gemm(gi, false, vm.rows(i * t, r1), true, ds, 1.0, 0.0);
+                    // dV: [r1, rows] x [rows, dh] -> [r1, dh]
+                    HostGemm.gemm(pi, true, gi, false, dvm.rows(i * t, r1), 1.0, beta);
+                    for (int row = 0; row < n; row++) {
+                        int len = r0 + row + 1;
+                        int dsOff = (g * rowsMax + row) * t;
+                        HostVectors.softmaxGrad(pb[r], (i * n + row) * r1, sb, dsOff, len, rowDot[r0 + row]);
+                        HostVectors.zero(sb, dsOff + len, r1 - len);
+                    }
+                    // dQ: [rows, r1] x [r1, dh] -> [rows, dh]
+                    HostGemm.gemm(ds, false, km.rows(i * t, r1), false, dqm.rows(i * t + r0, n), s.scale(), 0.0);
+                    // dK: [r1, rows] x [rows, dh] -> [r1, dh]
+                    HostGemm.gemm(ds, true, qm.rows(i * t + r0, n), false, dkm.rows(i * t, r1), s.scale(), beta);
+                }
+            }
+        });
+    }
+
+    /** Multiply-adds of {@code gemms} [T, dh] x [dh, T]-sized products over BH matrices. */
+    private static long macs(int bh, int t, int dh, int gemms) {
+        return (long) bh * t * t * dh * gemms;
+    }
+
+    private static int groups(int bh, long macs) {
+        return Math.min(bh, HostGemm.groupsFor(macs));
+    }
+
+    /** Runs {@code body} for each matrix 0 .. bh - 1, the matrices split into groups over the threads. */
+    private static void eachMatrix(int bh, long macs, java.util.function.IntConsumer body) {
+        int groups = groups(bh, macs);
+        HostGemm.inParallel(groups, g -> {
+            for (int i = (int) ((long) bh * g / groups); i < (long) bh * (g + 1) / groups; i++) {
+                body.accept(i);
+            }
+        });
+    }
+
+    /** A c-contiguous array ({@link #serves}) as a row-major [rows, cols] gemm block (no reshape, never a copy). */
+    private static Mat rows(INDArray a, int rows, int cols) {
+        return new Mat(a, 0, rows, cols, cols);
+    }
+}
