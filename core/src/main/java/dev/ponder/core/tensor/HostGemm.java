@@ -30,6 +30,10 @@ public final class HostGemm {
     private static final int NO_TRANS = 111;
     private static final int TRANS = 112;
 
+    static {
+        pinBlasToOneThread();   // before the first host gemm, whoever sets the task's threads
+    }
+
     private HostGemm() {}
 
     /**
@@ -120,7 +124,7 @@ public final class HostGemm {
         if (ma == null || mb == null || mc == null) {
             return false;
         }
-        gemm(ma, ta, mb, tb, mc, alpha, beta);
+        gemmThreaded(ma, ta, mb, tb, mc, alpha, beta);
         return true;
     }
 
@@ -172,9 +176,8 @@ public final class HostGemm {
     static final long PARALLEL_MACS = 1L << 20;
 
     /**
-     * Runs {@code group} for 0 .. groups - 1, in parallel when groups > 1, with OpenBLAS at one
-     * thread meanwhile (restored after): each group's gemms are small, OpenBLAS would not thread them
-     * usefully, and its own threads would compete with ours.
+     * Runs {@code group} for 0 .. groups - 1, in parallel when groups > 1. OpenBLAS stays at one
+     * thread ({@link #pinBlasToOneThread}): each group's gemms run on the group's thread.
      */
     public static void inParallel(int groups, java.util.function.IntConsumer group) {
         if (groups <= 1) {
@@ -183,13 +186,67 @@ public final class HostGemm {
             }
             return;
         }
-        int blas = blasThreads();
-        setBlasThreads(1);
-        try {
-            java.util.stream.IntStream.range(0, groups).parallel().forEach(group);
-        } finally {
-            setBlasThreads(blas);
+        java.util.stream.IntStream.range(0, groups).parallel().forEach(group);
+    }
+
+    /**
+     * One gemm split over the compute threads when it is large enough ({@value #SPLIT_MACS}
+     * multiply-adds): by rows of c (or, for short c, by columns), one CBLAS call per part, each part
+     * on one thread, so results do not depend on scheduling. Smaller gemms run as one call on the
+     * calling thread. Top-level callers use this; code already inside a parallel group calls
+     * {@link #gemm} directly.
+     */
+    public static void gemmThreaded(Mat a, boolean transA, Mat b, boolean transB, Mat c, double alpha, double beta) {
+        int k = transA ? a.rows() : a.cols();
+        long macs = (long) c.rows() * c.cols() * k;
+        gemmSplit(a, transA, b, transB, c, alpha, beta, macs < SPLIT_MACS ? 1 : HostParallel.threads());
+    }
+
+    /** {@link #gemmThreaded} in {@code threads} parts (1: one call). */
+    static void gemmSplit(Mat a, boolean transA, Mat b, boolean transB, Mat c, double alpha, double beta,
+                          int threads) {
+        if (threads <= 1) {
+            gemm(a, transA, b, transB, c, alpha, beta);
+            return;
         }
+        boolean byRows = c.rows() >= Math.min(MIN_SPLIT_ROWS, c.cols()) * threads;
+        int n = byRows ? c.rows() : c.cols();
+        java.util.stream.IntStream.range(0, threads).parallel().forEach(p -> {
+            int from = (int) ((long) n * p / threads);
+            int len = (int) ((long) n * (p + 1) / threads) - from;
+            if (byRows) {
+                // rows of c are rows of op(a): rows of a, or columns of a stored transposed
+                gemm(transA ? a.cols(from, len) : a.rows(from, len), transA, b, transB, c.rows(from, len), alpha, beta);
+            } else {
+                // columns of c are columns of op(b): columns of b, or rows of b stored transposed
+                gemm(a, transA, transB ? b.rows(from, len) : b.cols(from, len), transB, c.cols(from, len), alpha, beta);
+            }
+        });
+    }
+
+    /**
+     * Above this many multiply-adds a single gemm is split over the threads. Measured on the 2-core
+     * build machine with OpenBLAS at one thread: [2048, 256] x [256, 1024] 10.2 ms on one thread,
+     * 6.4 ms split in two (OpenBLAS's own two threads: 5.9 ms, but its pool then spins beside ours);
+     * a [2048, 64] x [64, 256] (34M) gained nothing from splitting (waking a worker costs ~0.1 ms).
+     */
+    static final long SPLIT_MACS = 1L << 26;
+
+    /** Rows per part below which a split goes by columns instead. */
+    static final int MIN_SPLIT_ROWS = 64;
+
+    /**
+     * Sets OpenBLAS to one thread (CPU backend) and returns the count it had. The host kernels
+     * split work over the task's threads themselves (expert groups, attention matrices, large gemms
+     * by rows); OpenBLAS's own pool would compete with them, its worker spins after each call, and
+     * changing its thread count per call cost 0.4-1.5 ms each time on the build machine.
+     */
+    public static int pinBlasToOneThread() {
+        int before = blasThreads();
+        if (Nd4j.getEnvironment().isCPU() && before != 1) {
+            setBlasThreads(1);
+        }
+        return before;
     }
 
     /** Matrix {@code e} of a row-major [E, a, b] array as a block, or null when its layout is not one. */

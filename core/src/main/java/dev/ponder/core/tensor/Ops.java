@@ -100,7 +100,7 @@ public final class Ops {
                             double alpha, double beta) {
         MatmulProbe probe = PROBE.get();
         long t0 = probe == null ? 0 : System.nanoTime();
-        HostGemm.gemm(a, transA, b, transB, c, alpha, beta);
+        HostGemm.gemmThreaded(a, transA, b, transB, c, alpha, beta);
         if (probe != null) {
             recordMatmuls(probe, 1, System.nanoTime() - t0, (double) c.rows() * c.cols() * (transA ? a.rows() : a.cols()));
         }

@@ -1,9 +1,11 @@
 package dev.ponder.core.train;
 
+import dev.ponder.core.tensor.HostGemm;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Sets how many threads ND4J's native kernels (OpenMP loops and BLAS) use in this process. Spark
+ * Sets how many threads ND4J's native kernels (OpenMP loops) and the host kernels (HostParallel,
+ * HostGemm's split gemms) use in this process; OpenBLAS itself runs one thread per call. Spark
  * runs several training tasks in one executor JVM, so each must get cores / concurrent tasks;
  * with the default every task takes all cores and contended cores run ND4J many times slower.
  */
@@ -17,8 +19,9 @@ public final class ComputeThreads {
         if (Nd4j.getEnvironment().maxThreads() != threads) {
             Nd4j.getEnvironment().setMaxThreads(threads);
             Nd4j.getEnvironment().setMaxMasterThreads(threads);
-            Nd4j.factory().blas().setMaxThreads(threads);
         }
+        // gemms are split over the task's threads by HostGemm itself (CPU); OpenBLAS runs each part
+        HostGemm.pinBlasToOneThread();
     }
 
     /** Threads per task for {@code workers} concurrent tasks on a local master such as local[4] or local[*]. */

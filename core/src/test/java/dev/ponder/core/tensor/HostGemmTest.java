@@ -124,6 +124,29 @@ class HostGemmTest {
         }
     }
 
+    /** A gemm split in parts by rows (tall c) or by columns (short c) equals one call, transposes included. */
+    @Test
+    void splitGemmEqualsOneCall() {
+        Random rnd = new Random(11);
+        int[][] shapes = {{130, 17, 40}, {9, 33, 70}};                  // {m, k, n}: row split, column split
+        for (int[] sh : shapes) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    INDArray a = ta ? random(DataType.FLOAT, rnd, sh[1], sh[0]) : random(DataType.FLOAT, rnd, sh[0], sh[1]);
+                    INDArray b = tb ? random(DataType.FLOAT, rnd, sh[2], sh[1]) : random(DataType.FLOAT, rnd, sh[1], sh[2]);
+                    INDArray c0 = random(DataType.FLOAT, rnd, sh[0], sh[2]);
+                    double[][] want = reference(a, b, c0, ta, tb, 0.5, 1.0);
+                    for (int parts : new int[] {1, 2, 3}) {
+                        INDArray c = c0.dup();
+                        HostGemm.gemmSplit(HostGemm.rowMajor(a), ta, HostGemm.rowMajor(b), tb, HostGemm.rowMajor(c),
+                                0.5, 1.0, parts);
+                        assertMatches(want, c, 1e-5, "m " + sh[0] + " ta " + ta + " tb " + tb + " parts " + parts);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void layoutsItCannotServeFallBack() {
         INDArray x = Nd4j.rand(DataType.FLOAT, 4, 6);
