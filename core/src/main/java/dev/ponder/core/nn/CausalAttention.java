@@ -4,6 +4,7 @@ import dev.ponder.core.metrics.PhaseTimer;
 import dev.ponder.core.params.Init;
 import dev.ponder.core.params.Param;
 import dev.ponder.core.params.ParamRegistry;
+import dev.ponder.core.tensor.HostRows;
 import dev.ponder.core.tensor.Ops;
 import dev.ponder.core.tensor.Shapes;
 import java.util.List;
@@ -57,9 +58,24 @@ public final class CausalAttention {
         this.out = new Linear(reg, name + ".o", hd, dim, withBias, outInit);
     }
 
-    /** Everything backward needs; the arrays belong to the step ({@code rotation} null: positions 0..T-1). */
+    /**
+     * Everything backward needs; the arrays belong to the step ({@code rotation} null: positions
+     * 0..T-1). On the host path {@code core} and {@code rotation} are null and {@code host} holds
+     * the rotated projection, the merged heads and the probabilities.
+     */
     public record Saved(Linear.Saved qkv, CausalSoftmaxAttention.Saved core, Linear.Saved out, int batch, int seqLen,
-                        int heads, Rope.Rotation rotation) {}
+                        int heads, Rope.Rotation rotation, HostSaved host) {}
+
+    /** The host path's saved arrays: proj [B*T, 3 H dh] (q, k rotated), merged [B*T, H dh], p per block. */
+    public record HostSaved(INDArray proj, INDArray merged, INDArray[] p, int[] positions) {}
+
+    /** false: always the ND4J path (the reference the host path is tested against). */
+    private boolean hostPathAllowed = true;
+
+    /** Tests: {@code false} forces the ND4J reference path in float too. */
+    void allowHostPath(boolean allowed) {
+        this.hostPathAllowed = allowed;
+    }
 
     public int heads() {
         return heads;
@@ -95,6 +111,9 @@ public final class CausalAttention {
         long t0 = PhaseTimer.start();
         Fwd<Linear.Saved> proj = qkv.forward(x, dW, 3 * heads * headDim); // [B*T, dW] x [dW, 3*H*dh] -> [B*T, 3*H*dh]
         t0 = PhaseTimer.stop("attn proj", t0);
+        if (hostPathAllowed && HostRows.contiguous(proj.out())) {
+            return forwardHost(proj, b, t, heads, positions, dW, t0);
+        }
         INDArray split = Nd4j.createUninitialized(x.dataType(), 3, b, heads, t, headDim);
         Ops.permuteInto(proj.out().reshape(b, t, 3, heads, headDim), split, 2, 0, 3, 1, 4); // -> [3, B, H, T, dh]
         // [2, B, H, T, dh] view -> [2*B*H, T, dh]
@@ -116,11 +135,67 @@ public final class CausalAttention {
         t0 = PhaseTimer.stop("attn heads+rope", t0);
         Fwd<Linear.Saved> o = out.forward(merged.reshape((long) b * t, (long) heads * headDim), heads * headDim, dW);
         PhaseTimer.stop("attn proj", t0);
-        return new Fwd<>(o.out(), new Saved(proj.saved(), att.saved(), o.saved(), b, t, heads, rot));
+        return new Fwd<>(o.out(), new Saved(proj.saved(), att.saved(), o.saved(), b, t, heads, rot, null));
+    }
+
+    /**
+     * The host path (FLOAT, CPU): RoPE rotates q and k where the projection wrote them, the fused
+     * core ({@link CausalAttentionKernel}) reads each head's q, k, v blocks from the projection and
+     * writes its output into the merged [B*T, H*dh] layout the output projection reads: no
+     * head-split or merge copies (two permute passes forward and two backward on the ND4J path).
+     */
+    private Fwd<Saved> forwardHost(Fwd<Linear.Saved> proj, int b, int t, int heads, int[] positions, int dW, long t0) {
+        INDArray p3 = proj.out();                                          // [B*T, 3*H*dh]
+        int hd = heads * headDim;
+        rope.rotateHeadsInPlace(HostRows.of(p3), 0, 2 * heads, t, positions, false);   // q and k heads
+        t0 = PhaseTimer.stop("attn heads+rope", t0);
+        INDArray merged = Nd4j.createUninitialized(p3.dataType(), (long) b * t, hd);    // [B*T, H*dh]
+        INDArray[] p = core.probabilityBlocks((long) b * heads, t, p3.dataType());
+        CausalAttentionKernel.forward(heads(p3, 0, 3 * hd, heads, t), heads(p3, hd, 3 * hd, heads, t),
+                heads(p3, 2 * hd, 3 * hd, heads, t), p, heads(merged, 0, hd, heads, t), 1.0 / Math.sqrt(headDim),
+                core.blockRows());
+        t0 = PhaseTimer.stop("attn core", t0);
+        Fwd<Linear.Saved> o = out.forward(merged, hd, dW);                 // [B*T, H*dh] x [H*dh, dW] -> [B*T, dW]
+        PhaseTimer.stop("attn proj", t0);
+        return new Fwd<>(o.out(), new Saved(proj.saved(), null, o.saved(), b, t, heads, null,
+                new HostSaved(p3, merged, p, positions)));
+    }
+
+    private CausalAttentionKernel.Heads heads(INDArray base, int col, int ld, int heads, int t) {
+        return new CausalAttentionKernel.Heads(base, col, ld, heads, t, headDim);
+    }
+
+    /** The host path's backward: dq, dk, dv land in the projection layout, then RoPE's transpose there. */
+    private INDArray backwardHost(Saved s, INDArray dy) {
+        int b = s.batch();
+        int t = s.seqLen();
+        int heads = s.heads();
+        int hd = heads * headDim;
+        HostSaved h = s.host();
+        long t0 = PhaseTimer.start();
+        INDArray dMerged = out.backward(s.out(), dy);                      // [B*T, H*dh]
+        if (!HostRows.contiguous(dMerged)) {
+            dMerged = dMerged.dup('c');
+        }
+        t0 = PhaseTimer.stop("attn proj bwd", t0);
+        INDArray dProj = Nd4j.createUninitialized(dy.dataType(), (long) b * t, 3L * hd);   // [B*T, 3*H*dh]
+        CausalAttentionKernel.backward(heads(h.proj(), 0, 3 * hd, heads, t), heads(h.proj(), hd, 3 * hd, heads, t),
+                heads(h.proj(), 2 * hd, 3 * hd, heads, t), h.p(), heads(h.merged(), 0, hd, heads, t),
+                1.0 / Math.sqrt(headDim), heads(dMerged, 0, hd, heads, t), heads(dProj, 0, 3 * hd, heads, t),
+                heads(dProj, hd, 3 * hd, heads, t), heads(dProj, 2 * hd, 3 * hd, heads, t), core.blockRows());
+        t0 = PhaseTimer.stop("attn core bwd", t0);
+        rope.rotateHeadsInPlace(HostRows.of(dProj), 0, 2 * heads, t, h.positions(), true);
+        t0 = PhaseTimer.stop("attn heads+rope bwd", t0);
+        INDArray dx = qkv.backward(s.qkv(), dProj);
+        PhaseTimer.stop("attn proj bwd", t0);
+        return dx;
     }
 
     /** dy [B*T, dW] -> dx [B*T, dW]; accumulates all projection gradients (the used blocks only). */
     public INDArray backward(Saved s, INDArray dy) {
+        if (s.host() != null) {
+            return backwardHost(s, dy);
+        }
         int b = s.batch();
         int t = s.seqLen();
         int heads = s.heads();

@@ -39,31 +39,59 @@ final class CausalAttentionKernel {
         return true;
     }
 
+    /**
+     * Where the BH = B * heads matrices [T, dh] of one operand live in a row-major FLOAT host array
+     * {@code base} (rows ld apart): matrix i = b * heads + h is rows [b T, (b + 1) T) and columns
+     * [col + h dh, col + (h + 1) dh). A contiguous [BH, T, dh] stack is heads 1, col 0, ld dh; the
+     * heads of a fused projection [B*T, 3 H dh] are read in place (q at col 0, k at H dh, v at 2 H dh).
+     */
+    record Heads(INDArray base, int col, int ld, int heads, int t, int dh) {
+        /** A contiguous [BH, T, dh] stack. */
+        static Heads stack(INDArray a) {
+            return new Heads(a, 0, (int) a.size(2), 1, (int) a.size(1), (int) a.size(2));
+        }
+
+        /** Element offset of row {@code row} of matrix i, from base's first element. */
+        long at(int i, int row) {
+            return ((long) (i / heads) * t + row) * ld + col + (long) (i % heads) * dh;
+        }
+
+        /** Rows [r0, r0 + n) of matrix i as a gemm block. */
+        Mat rows(int i, int r0, int n) {
+            return new Mat(base, at(i, r0), n, dh, ld);
+        }
+
+        /** base's memory as bytes (element e at byte 4 e), rows of the whole array. */
+        ByteBuffer bytes() {
+            return HostRows.flat(base, (int) (base.length() / ld), ld).bytes();
+        }
+    }
+
     /** q, k, v [BH, T, dh]; writes p[r] [BH, rows_r, r1] and o [BH, T, dh]. */
     static void forward(INDArray q, INDArray k, INDArray v, INDArray[] p, INDArray o, double scale, int blockRows) {
-        int bh = (int) q.size(0);
-        int t = (int) q.size(1);
-        int dh = (int) q.size(2);
-        Mat qm = rows(q, bh * t, dh);
-        Mat km = rows(k, bh * t, dh);
-        Mat vm = rows(v, bh * t, dh);
-        Mat om = rows(o, bh * t, dh);
+        forward(Heads.stack(q), Heads.stack(k), Heads.stack(v), p, Heads.stack(o), scale, blockRows);
+    }
+
+    /** The same on matrices laid out as {@link Heads} (bh = q's B * heads). */
+    static void forward(Heads q, Heads k, Heads v, INDArray[] p, Heads o, double scale, int blockRows) {
+        int t = q.t();
+        int bh = (int) (q.base().length() / ((long) q.ld() * t)) * q.heads();
         Mat[] pm = new Mat[p.length];
         ByteBuffer[] pb = new ByteBuffer[p.length];
         for (int r = 0; r < p.length; r++) {
             int r1 = Math.min(t, (r + 1) * blockRows);
             int n = r1 - r * blockRows;
-            pm[r] = rows(p[r], bh * n, r1);
+            pm[r] = new Mat(p[r], 0, bh * n, r1, r1);
             pb[r] = HostRows.flat(p[r], bh * n, r1).bytes();
         }
-        eachMatrix(bh, macs(bh, t, dh, 2), i -> {
+        eachMatrix(bh, macs(bh, t, q.dh(), 2), i -> {
             for (int r = 0; r < p.length; r++) {
                 int r0 = r * blockRows;
                 int r1 = Math.min(t, r0 + blockRows);
                 int n = r1 - r0;
                 Mat pi = pm[r].rows(i * n, n);                             // [rows, r1]
                 // [rows, dh] x [dh, r1] -> [rows, r1]
-                HostGemm.gemm(qm.rows(i * t + r0, n), false, km.rows(i * t, r1), true, pi, scale, 0.0);
+                HostGemm.gemm(q.rows(i, r0, n), false, k.rows(i, 0, r1), true, pi, scale, 0.0);
                 for (int row = 0; row < n; row++) {
                     int off = (i * n + row) * r1;
                     int len = r0 + row + 1;                                // keys 0 .. r0 + row
@@ -73,7 +101,7 @@ final class CausalAttentionKernel {
                     HostVectors.zero(pb[r], off + len, r1 - len);
                 }
                 // [rows, r1] x [r1, dh] -> [rows, dh]
-                HostGemm.gemm(pi, false, vm.rows(i * t, r1), false, om.rows(i * t + r0, n), 1.0, 0.0);
+                HostGemm.gemm(pi, false, v.rows(i, 0, r1), false, o.rows(i, r0, n), 1.0, 0.0);
             }
         });
     }
@@ -84,39 +112,38 @@ final class CausalAttentionKernel {
      */
     static void backward(CausalSoftmaxAttention.Saved s, INDArray dO, INDArray dq, INDArray dk, INDArray dv,
                          int blockRows) {
-        int bh = (int) dO.size(0);
-        int t = (int) dO.size(1);
-        int dh = (int) dO.size(2);
-        INDArray[] p = s.p();
-        Mat qm = rows(s.q(), bh * t, dh);
-        Mat km = rows(s.k(), bh * t, dh);
-        Mat vm = rows(s.v(), bh * t, dh);
-        Mat gm = rows(dO, bh * t, dh);
-        Mat dqm = rows(dq, bh * t, dh);
-        Mat dkm = rows(dk, bh * t, dh);
-        Mat dvm = rows(dv, bh * t, dh);
-        ByteBuffer ob = HostRows.flat(s.o(), bh * t, dh).bytes();
-        ByteBuffer gb = HostRows.flat(dO, bh * t, dh).bytes();
+        backward(Heads.stack(s.q()), Heads.stack(s.k()), Heads.stack(s.v()), s.p(), Heads.stack(s.o()), s.scale(),
+                Heads.stack(dO), Heads.stack(dq), Heads.stack(dk), Heads.stack(dv), blockRows);
+    }
+
+    /** The same on matrices laid out as {@link Heads}; p and o from the forward. */
+    static void backward(Heads q, Heads k, Heads v, INDArray[] p, Heads o, double scale, Heads dO, Heads dq,
+                         Heads dk, Heads dv, int blockRows) {
+        int t = q.t();
+        int dh = q.dh();
+        int bh = (int) (q.base().length() / ((long) q.ld() * t)) * q.heads();
+        ByteBuffer ob = o.bytes();
+        ByteBuffer gb = dO.bytes();
         Mat[] pm = new Mat[p.length];
         ByteBuffer[] pb = new ByteBuffer[p.length];
         for (int r = 0; r < p.length; r++) {
             int r1 = Math.min(t, (r + 1) * blockRows);
             int n = r1 - r * blockRows;
-            pm[r] = rows(p[r], bh * n, r1);
+            pm[r] = new Mat(p[r], 0, bh * n, r1, r1);
             pb[r] = HostRows.flat(p[r], bh * n, r1).bytes();
         }
         int groups = groups(bh, macs(bh, t, dh, 4));
         int rowsMax = Math.min(t, blockRows);
         // one dS scratch block [rowsMax, T] per group; a group's matrices run in turn on one thread
-        INDArray scratch = Nd4j.createUninitialized(dO.dataType(), (long) groups * rowsMax, t);
+        INDArray scratch = Nd4j.createUninitialized(p[0].dataType(), (long) groups * rowsMax, t);
         Mat sm = HostGemm.rowMajor(scratch);
         ByteBuffer sb = HostRows.of(scratch).bytes();
         HostGemm.inParallel(groups, g -> {
             float[] rowDot = new float[t];
             for (int i = (int) ((long) bh * g / groups); i < (long) bh * (g + 1) / groups; i++) {
                 for (int row = 0; row < t; row++) {
-                    int at = (i * t + row) * dh;
-                    rowDot[row] = (float) HostVectors.dot(gb, at, ob, at, dh);   // D_i = dO_i . O_i
+                    // D_i = dO_i . O_i
+                    rowDot[row] = (float) HostVectors.dot(gb, (int) dO.at(i, row), ob, (int) o.at(i, row), dh);
                 }
                 for (int r = p.length - 1; r >= 0; r--) {
                     int r0 = r * blockRows;
@@ -124,12 +151,12 @@ final class CausalAttentionKernel {
                     int n = r1 - r0;
                     double beta = r == p.length - 1 ? 0.0 : 1.0;
                     Mat pi = pm[r].rows(i * n, n);                         // [rows, r1]
-                    Mat gi = gm.rows(i * t + r0, n);                       // [rows, dh]
+                    Mat gi = dO.rows(i, r0, n);                            // [rows, dh]
                     Mat ds = sm.rows(g * rowsMax, n).cols(0, r1);              // [rows, r1], ld T
                     // dP: [rows, dh] x [dh, r1] -> [rows, r1]
-                    HostGemm.gemm(gi, false, vm.rows(i * t, r1), true, ds, 1.0, 0.0);
+                    HostGemm.gemm(gi, false, v.rows(i, 0, r1), true, ds, 1.0, 0.0);
                     // dV: [r1, rows] x [rows, dh] -> [r1, dh]
-                    HostGemm.gemm(pi, true, gi, false, dvm.rows(i * t, r1), 1.0, beta);
+                    HostGemm.gemm(pi, true, gi, false, dv.rows(i, 0, r1), 1.0, beta);
                     for (int row = 0; row < n; row++) {
                         int len = r0 + row + 1;
                         int dsOff = (g * rowsMax + row) * t;
@@ -137,9 +164,9 @@ final class CausalAttentionKernel {
                         HostVectors.zero(sb, dsOff + len, r1 - len);
                     }
                     // dQ: [rows, r1] x [r1, dh] -> [rows, dh]
-                    HostGemm.gemm(ds, false, km.rows(i * t, r1), false, dqm.rows(i * t + r0, n), s.scale(), 0.0);
+                    HostGemm.gemm(ds, false, k.rows(i, 0, r1), false, dq.rows(i, r0, n), scale, 0.0);
                     // dK: [r1, rows] x [rows, dh] -> [r1, dh]
-                    HostGemm.gemm(ds, true, qm.rows(i * t + r0, n), false, dkm.rows(i * t, r1), s.scale(), beta);
+                    HostGemm.gemm(ds, true, q.rows(i, r0, n), false, dk.rows(i, 0, r1), scale, beta);
                 }
             }
         });
@@ -164,8 +191,4 @@ final class CausalAttentionKernel {
         });
     }
 
-    /** A c-contiguous array ({@link #serves}) as a row-major [rows, cols] gemm block (no reshape, never a copy). */
-    private static Mat rows(INDArray a, int rows, int cols) {
-        return new Mat(a, 0, rows, cols, cols);
-    }
 }

@@ -65,10 +65,7 @@ public final class CausalSoftmaxAttention {
         INDArray[] p = new INDArray[blocks];
         INDArray o = Nd4j.createUninitialized(q.dataType(), q.shape());
         if (fused) {
-            for (int r = 0; r < blocks; r++) {
-                int r1 = Math.min(t, (r + 1) * blockRows);
-                p[r] = Nd4j.createUninitialized(q.dataType(), bh, r1 - r * blockRows, r1);
-            }
+            p = probabilityBlocks(bh, t, q.dataType());
             CausalAttentionKernel.forward(q, k, v, p, o, scale, blockRows);
             return new Fwd<>(o, new Saved(q, k, v, p, o, scale));
         }
@@ -131,6 +128,21 @@ public final class CausalSoftmaxAttention {
             // [BH, r1, rows] x [BH, rows, dh] -> [BH, r1, dh]
             Ops.gemm(dP, rows(s.q(), r0, r1, blocks), rows(dk, 0, r1, blocks), true, false, s.scale(), beta);
         }
+    }
+
+    /** Uninitialised probability blocks p[r] [BH, rows_r, r1] for T = t (the host kernel fills them). */
+    INDArray[] probabilityBlocks(long bh, int t, DataType dtype) {
+        int blocks = (t + blockRows - 1) / blockRows;
+        INDArray[] p = new INDArray[blocks];
+        for (int r = 0; r < blocks; r++) {
+            int r1 = Math.min(t, (r + 1) * blockRows);
+            p[r] = Nd4j.createUninitialized(dtype, bh, r1 - r * blockRows, r1);
+        }
+        return p;
+    }
+
+    int blockRows() {
+        return blockRows;
     }
 
     /** Rows [r0, r1) of every head: a view of x [BH, T, dh] (x itself when there is one block). */

@@ -33,6 +33,8 @@ public final class Rope {
     private final int rotDims;
     private final double base;
     private final Map<String, INDArray[]> tables = new HashMap<>();
+    /** Host float tables per power-of-two length (cos, sin), for {@link #rotateHeadsInPlace}. */
+    private final Map<Integer, float[][]> hostTables = new HashMap<>();
 
     public Rope(int headDim, int rotDims, double base) {
         if (rotDims < 0 || rotDims > headDim || rotDims % 2 != 0) {
@@ -219,6 +221,71 @@ public final class Rope {
     }
 
     /** {C, S_forward, S_backward}, each [T * dh]. */
+    /**
+     * Rotates, in place, the heads of the rows of a row-major FLOAT host array: for h < heads the
+     * columns [col + h dh, col + (h + 1) dh) of row r, at position {@code positions[r]} (null:
+     * r mod t); {@code transpose} applies the inverse rotation (gradients). The host path of the
+     * fused attention, which rotates q and k where the projection wrote them (no head-split copy).
+     */
+    public void rotateHeadsInPlace(dev.ponder.core.tensor.HostRows x, int col, int heads, int t, int[] positions,
+                                   boolean transpose) {
+        if (rotDims == 0 || x.rows() == 0) {
+            return;
+        }
+        int maxPos = t - 1;
+        if (positions != null) {
+            if (positions.length != x.rows()) {
+                throw new IllegalArgumentException("rope rows: expected " + x.rows() + " positions, found "
+                        + positions.length);
+            }
+            for (int p : positions) {
+                if (p < 0) {
+                    throw new IllegalArgumentException("rope rows: expected positions >= 0, found " + p);
+                }
+                maxPos = Math.max(maxPos, p);
+            }
+        }
+        int len = Integer.highestOneBit(Math.max(1, maxPos)) << 1;      // a power of two > maxPos: few cached sizes
+        float[][] tab = hostTables.computeIfAbsent(len, this::buildHostTables);
+        float[] cos = tab[0];
+        float[] sin = tab[1];
+        int h = rotDims / 2;
+        float sign = transpose ? -1f : 1f;
+        dev.ponder.core.tensor.HostParallel.forRange(x.rows(), (long) x.rows() * heads * rotDims * 3, (from, to) -> {
+            java.nio.FloatBuffer b = x.buf();
+            for (int r = from; r < to; r++) {
+                int pos = positions == null ? r % t : positions[r];
+                int tr = pos * h;
+                for (int hh = 0; hh < heads; hh++) {
+                    int o = r * x.ld() + col + hh * headDim;
+                    for (int i = 0; i < h; i++) {
+                        float c = cos[tr + i];
+                        float sn = sign * sin[tr + i];
+                        float a = b.get(o + i);
+                        float d = b.get(o + i + h);
+                        b.put(o + i, a * c - d * sn);
+                        b.put(o + i + h, d * c + a * sn);
+                    }
+                }
+            }
+        });
+    }
+
+    /** cos and sin of pos * theta_i for pos < len, i < rotDims / 2, as [len * rotDims / 2] floats. */
+    private float[][] buildHostTables(int len) {
+        int h = rotDims / 2;
+        float[] c = new float[len * h];
+        float[] sn = new float[len * h];
+        for (int pos = 0; pos < len; pos++) {
+            for (int i = 0; i < h; i++) {
+                double angle = pos * Math.pow(base, -2.0 * i / rotDims);   // the same angles as buildTables
+                c[pos * h + i] = (float) Math.cos(angle);
+                sn[pos * h + i] = (float) Math.sin(angle);
+            }
+        }
+        return new float[][] {c, sn};
+    }
+
     private INDArray[] tables(int t, DataType dtype) {
         return tables.computeIfAbsent(t + ":" + dtype, k -> buildTables(t, dtype));
     }

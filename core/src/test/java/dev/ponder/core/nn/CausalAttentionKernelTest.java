@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ponder.core.GradCheck;
+import dev.ponder.core.params.Init;
+import dev.ponder.core.params.ParamRegistry;
+import dev.ponder.core.params.ParamStore;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -48,6 +51,51 @@ class CausalAttentionKernelTest {
                 }
             }
         }
+    }
+
+    /**
+     * CausalAttention's host path (RoPE and the core on the projection layout, no head copies)
+     * against its ND4J path in float (head-split copies, ND4J RoPE tables, the core on stacks): outputs, input gradients and every parameter gradient, at
+     * full width, at a width slice, and at explicit positions (Mixture-of-Depths).
+     */
+    @Test
+    void hostAttentionPathEqualsTheNd4jPath() {
+        int b = 3;
+        int t = 37;
+        int d = 24;
+        int h = 3;
+        int dh = 8;
+        ParamRegistry reg = new ParamRegistry();
+        CausalAttention attn = new CausalAttention(reg, "attn", d, h, dh, new Rope(dh, 4, 10000), true,
+                Init.normal(0.4), Init.normal(0.4));
+        ParamStore store = reg.build(DataType.FLOAT, 5);
+        int[] positions = new int[b * t];
+        for (int i = 0; i < positions.length; i++) {
+            positions[i] = 3 * (i % t) + i / t;                            // increasing within each sequence
+        }
+        int[][] cases = {{h, d, 0}, {2, 16, 0}, {h, d, 1}};                // {heads, dW, explicit positions}
+        for (int[] c : cases) {
+            INDArray x = GradCheck.random(7, b * t, c[1]).castTo(DataType.FLOAT);
+            INDArray dy = GradCheck.random(8, b * t, c[1]).castTo(DataType.FLOAT);
+            int[] pos = c[2] == 1 ? positions : null;
+            INDArray[] out = new INDArray[2];
+            INDArray[] dx = new INDArray[2];
+            INDArray[] grads = new INDArray[2];
+            for (int path = 0; path < 2; path++) {
+                attn.allowHostPath(path == 0);
+                store.zeroGrads();
+                var f = attn.forward(x.dup(), b, t, c[0], pos);
+                assertEquals(path == 0, f.saved().host() != null, "path taken");
+                out[path] = f.out().dup();
+                dx[path] = attn.backward(f.saved(), dy.dup()).dup();
+                grads[path] = store.grads().dup();
+            }
+            String at = "heads " + c[0] + " width " + c[1] + (pos != null ? " explicit positions" : "");
+            assertClose(out[1], out[0], 1e-5, "output " + at);
+            assertClose(dx[1], dx[0], 1e-5, "input gradient " + at);
+            assertClose(grads[1], grads[0], 1e-5, "parameter gradients " + at);
+        }
+        attn.allowHostPath(true);
     }
 
     @Test
