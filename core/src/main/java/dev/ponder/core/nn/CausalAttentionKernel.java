@@ -61,6 +61,11 @@ final class CausalAttentionKernel {
             return new Mat(base, at(i, r0), n, dh, ld);
         }
 
+        /** The number of matrices, B * heads. */
+        int matrices() {
+            return (int) (base.length() / ((long) ld * t)) * heads;
+        }
+
         /** base's memory as bytes (element e at byte 4 e), rows of the whole array. */
         ByteBuffer bytes() {
             return HostRows.flat(base, (int) (base.length() / ld), ld).bytes();
@@ -75,15 +80,10 @@ final class CausalAttentionKernel {
     /** The same on matrices laid out as {@link Heads} (bh = q's B * heads). */
     static void forward(Heads q, Heads k, Heads v, INDArray[] p, Heads o, double scale, int blockRows) {
         int t = q.t();
-        int bh = (int) (q.base().length() / ((long) q.ld() * t)) * q.heads();
+        int bh = q.matrices();
         Mat[] pm = new Mat[p.length];
         ByteBuffer[] pb = new ByteBuffer[p.length];
-        for (int r = 0; r < p.length; r++) {
-            int r1 = Math.min(t, (r + 1) * blockRows);
-            int n = r1 - r * blockRows;
-            pm[r] = new Mat(p[r], 0, bh * n, r1, r1);
-            pb[r] = HostRows.flat(p[r], bh * n, r1).bytes();
-        }
+        probabilityBlocks(p, bh, t, blockRows, pm, pb);
         eachMatrix(bh, macs(bh, t, q.dh(), 2), i -> {
             for (int r = 0; r < p.length; r++) {
                 int r0 = r * blockRows;
@@ -121,17 +121,12 @@ final class CausalAttentionKernel {
                          Heads dk, Heads dv, int blockRows) {
         int t = q.t();
         int dh = q.dh();
-        int bh = (int) (q.base().length() / ((long) q.ld() * t)) * q.heads();
+        int bh = q.matrices();
         ByteBuffer ob = o.bytes();
         ByteBuffer gb = dO.bytes();
         Mat[] pm = new Mat[p.length];
         ByteBuffer[] pb = new ByteBuffer[p.length];
-        for (int r = 0; r < p.length; r++) {
-            int r1 = Math.min(t, (r + 1) * blockRows);
-            int n = r1 - r * blockRows;
-            pm[r] = new Mat(p[r], 0, bh * n, r1, r1);
-            pb[r] = HostRows.flat(p[r], bh * n, r1).bytes();
-        }
+        probabilityBlocks(p, bh, t, blockRows, pm, pb);
         int groups = groups(bh, macs(bh, t, dh, 4));
         int rowsMax = Math.min(t, blockRows);
         // one dS scratch block [rowsMax, T] per group; a group's matrices run in turn on one thread
@@ -170,6 +165,16 @@ final class CausalAttentionKernel {
                 }
             }
         });
+    }
+
+    /** Block r of the probabilities p[r] [BH, rows_r, r1] as one gemm block [BH rows_r, r1] and as bytes. */
+    private static void probabilityBlocks(INDArray[] p, int bh, int t, int blockRows, Mat[] pm, ByteBuffer[] pb) {
+        for (int r = 0; r < p.length; r++) {
+            int r1 = Math.min(t, (r + 1) * blockRows);
+            int n = r1 - r * blockRows;
+            pm[r] = new Mat(p[r], 0, bh * n, r1, r1);
+            pb[r] = HostRows.flat(p[r], bh * n, r1).bytes();
+        }
     }
 
     /** Multiply-adds of {@code gemms} [T, dh] x [dh, T]-sized products over BH matrices. */
