@@ -128,7 +128,7 @@ class StandaloneClusterIT {
 
     /**
      * Results larger than spark.network.maxRemoteBlockSizeFetchToMem reach the driver through a
-     * local file (the path a 12.9M-parameter result takes under SparkSessions' 64 MB limit; this
+     * local file (the path a 3.3M-parameter result takes under SparkSessions' 16 MB limit; this
      * model's results, about 1.5 MB, take it with a lower limit) and the broadcast reaches the
      * executors the same way: the run computes the same parameters as local[2].
      */
