@@ -96,12 +96,14 @@ class StandaloneClusterIT {
         PonderSubmitProcess driver = PonderSubmitProcess.start(cluster, "train", "--config", config.toString(),
                 "--run-dir", run.toString());
         Map<Long, String> seen = new HashMap<>(); // executor pid -> its OMP_NUM_THREADS / OMP_WAIT_POLICY
+        Map<Long, String> commands = new HashMap<>(); // executor pid -> its command line
         while (driver.handle().isAlive()) {
             for (ProcessHandle e : cluster.executors()) {
                 seen.computeIfAbsent(e.pid(), pid -> {
                     Map<String, String> env = environment(pid);
                     return env.getOrDefault("OMP_NUM_THREADS", "unset") + "/" + env.getOrDefault("OMP_WAIT_POLICY", "unset");
                 });
+                commands.computeIfAbsent(e.pid(), pid -> e.info().commandLine().orElse(""));
             }
             Thread.sleep(200);
         }
@@ -111,6 +113,8 @@ class StandaloneClusterIT {
         assertFalse(seen.containsKey(driver.handle().pid()) || seen.containsKey(ProcessHandle.current().pid()),
                 "executors are neither the driver nor the test JVM");
         seen.forEach((pid, omp) -> assertEquals("1/PASSIVE", omp, "OMP_NUM_THREADS/OMP_WAIT_POLICY of executor " + pid));
+        // One-core executors would get the serial collector (see SparkSessions.useG1OnExecutors).
+        commands.forEach((pid, cmd) -> assertTrue(cmd.contains("-XX:+UseG1GC"), "executor " + pid + ": " + cmd));
         assertArrayEquals(reference, finalParams(run), 1e-6f, "cluster vs local[2] training");
         // Each logged step carries where its round's time went.
         JsonNode last = new ObjectMapper().readTree(Files.readAllLines(run.resolve("metrics.jsonl")).stream()
@@ -120,6 +124,22 @@ class StandaloneClusterIT {
         assertTrue(local > 0 && local < round && last.get("broadcast_seconds").asDouble() > 0
                 && last.get("aggregate_seconds").asDouble() > 0, last.toString());
         assertEquals(round - local, last.get("overhead_seconds").asDouble(), 1e-9, last.toString());
+    }
+
+    /**
+     * Results larger than spark.network.maxRemoteBlockSizeFetchToMem reach the driver through a
+     * local file (the path a 3.3M-parameter result takes under SparkSessions' 16 MB limit; this
+     * model's results, about 1.5 MB, take it with a lower limit) and the broadcast reaches the
+     * executors the same way: the run computes the same parameters as local[2].
+     */
+    @Test
+    void resultsStreamedToTheDriverThroughFilesGiveTheSameParameters() throws Exception {
+        Path run = work.resolve("streamed-run");
+        PonderSubmitProcess driver = PonderSubmitProcess.start(cluster, "--conf",
+                "spark.network.maxRemoteBlockSizeFetchToMem=256k", "train", "--config", config.toString(),
+                "--run-dir", run.toString());
+        assertEquals(0, driver.await(300), driver.output());
+        assertArrayEquals(reference, finalParams(run), 1e-6f, "results fetched through files vs local[2] training");
     }
 
     @Test
