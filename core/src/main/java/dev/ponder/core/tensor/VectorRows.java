@@ -3,22 +3,59 @@ package dev.ponder.core.tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API side of {@link HostVectors} (loaded only when the module is present): whole
- * lanes over the row, the remainder element by element. Sums accumulate per lane in float over
- * one row (rows here are at most a vocabulary or a sequence long) and are reduced once.
+ * The Vector API side of {@link HostVectors} (loaded only when the module is present).
+ *
+ * <p>Bitwise reproducible, by construction: results must not depend on the JVM's JIT state or on
+ * the machine's vector width, because a Spark task rerun on another executor (or a resumed run)
+ * must compute the same parameters. So: a fixed 8-lane species on every machine; only exactly
+ * rounded lane operations (add, mul, fused multiply-add, max, conversions, shifts) — the JDK's
+ * lanewise EXP gives different bits compiled (its SVML stub) and interpreted, so exp is our own
+ * polynomial ({@link HostVectors#exp}); and sums never use reduceLanes (whose order is unspecified):
+ * the lane accumulators are added in lane order. {@link HostVectors.Scalar} performs exactly the
+ * same operations in the same order, so both paths give the same bits (a test checks it).
  */
 final class VectorRows {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private VectorRows() {}
 
     private static FloatVector load(ByteBuffer b, int i) {
         return FloatVector.fromByteBuffer(S, b, i << 2, ORDER);
+    }
+
+    /** exp(x) on every lane: the operations of {@link HostVectors#exp}, lane by lane. */
+    private static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(HostVectors.EXP_MIN).min(HostVectors.EXP_MAX);
+        FloatVector n = xc.mul(HostVectors.LOG2E).add(HostVectors.ROUND).sub(HostVectors.ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(S, HostVectors.NEG_LN2_HI), xc);
+        r = n.fma(FloatVector.broadcast(S, HostVectors.NEG_LN2_LO), r);
+        FloatVector p = r.fma(HostVectors.P0, HostVectors.P1);
+        p = p.fma(r, FloatVector.broadcast(S, HostVectors.P2));
+        p = p.fma(r, FloatVector.broadcast(S, HostVectors.P3));
+        p = p.fma(r, FloatVector.broadcast(S, HostVectors.P4));
+        p = p.fma(r, FloatVector.broadcast(S, HostVectors.P5));
+        FloatVector r2 = r.mul(r);
+        p = p.fma(r2, r).add(1f);
+        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        return p.mul(bits.reinterpretAsFloats());
+    }
+
+    /** The lanes' sum in lane order (in double). */
+    private static double laneSum(FloatVector acc) {
+        float[] lanes = new float[S.length()];
+        acc.intoArray(lanes, 0);
+        double s = 0;
+        for (float l : lanes) {
+            s += l;
+        }
+        return s;
     }
 
     static float max(ByteBuffer b, int off, int n) {
@@ -31,7 +68,7 @@ final class VectorRows {
             for (i += step; i + step <= end; i += step) {
                 acc = acc.max(load(b, i));
             }
-            m = acc.reduceLanes(VectorOperators.MAX);
+            m = acc.reduceLanes(VectorOperators.MAX);                      // max is order-free
         }
         for (; i < end; i++) {
             m = Math.max(m, b.getFloat(i << 2));
@@ -45,13 +82,13 @@ final class VectorRows {
         int end = off + n;
         FloatVector acc = FloatVector.zero(S);
         for (; i + step <= end; i += step) {
-            FloatVector e = load(b, i).sub(shift).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(load(b, i).sub(shift));
             e.intoByteBuffer(b, i << 2, ORDER);
             acc = acc.add(e);
         }
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        double s = laneSum(acc);
         for (; i < end; i++) {
-            float e = (float) Math.exp(b.getFloat(i << 2) - shift);
+            float e = HostVectors.exp(b.getFloat(i << 2) - shift);
             b.putFloat(i << 2, e);
             s += e;
         }
@@ -90,7 +127,7 @@ final class VectorRows {
         for (; i + step <= n; i += step) {
             acc = load(a, aOff + i).fma(load(b, bOff + i), acc);
         }
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        double s = laneSum(acc);
         for (; i < n; i++) {
             s += a.getFloat((aOff + i) << 2) * b.getFloat((bOff + i) << 2);
         }
