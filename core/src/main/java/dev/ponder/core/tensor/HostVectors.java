@@ -76,6 +76,8 @@ public final class HostVectors {
     static final float LOG2E = 1.44269504088896341f;
     /** 1.5 * 2^23: adding and subtracting it rounds a float below 2^22 to the nearest integer. */
     static final float ROUND = 12582912f;
+    /** 2^23 + 127: n + this holds n + 127 in its low mantissa bits (|n| <= 127). */
+    static final float EXPONENT_BIAS = 8388735f;
     static final float NEG_LN2_HI = -0.693359375f;
     static final float NEG_LN2_LO = 2.12194440e-4f;
     static final float P0 = 1.9875691500e-4f;
@@ -104,7 +106,7 @@ public final class HostVectors {
         p = Math.fma(p, r, P5);
         float r2 = r * r;
         p = Math.fma(p, r2, r) + 1f;
-        return p * Float.intBitsToFloat(((int) n + 127) << 23);
+        return p * Float.intBitsToFloat(Float.floatToRawIntBits(n + EXPONENT_BIAS) << 23);
     }
 
     /**

@@ -21,7 +21,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorRows {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private VectorRows() {}
@@ -30,21 +29,29 @@ final class VectorRows {
         return FloatVector.fromByteBuffer(S, b, i << 2, ORDER);
     }
 
+    private static final FloatVector NEG_LN2_HI = FloatVector.broadcast(S, HostVectors.NEG_LN2_HI);
+    private static final FloatVector NEG_LN2_LO = FloatVector.broadcast(S, HostVectors.NEG_LN2_LO);
+    private static final FloatVector P2 = FloatVector.broadcast(S, HostVectors.P2);
+    private static final FloatVector P3 = FloatVector.broadcast(S, HostVectors.P3);
+    private static final FloatVector P4 = FloatVector.broadcast(S, HostVectors.P4);
+    private static final FloatVector P5 = FloatVector.broadcast(S, HostVectors.P5);
+
     /** exp(x) on every lane: the operations of {@link HostVectors#exp}, lane by lane. */
     private static FloatVector exp(FloatVector x) {
         FloatVector xc = x.max(HostVectors.EXP_MIN).min(HostVectors.EXP_MAX);
         FloatVector n = xc.mul(HostVectors.LOG2E).add(HostVectors.ROUND).sub(HostVectors.ROUND);
-        FloatVector r = n.fma(FloatVector.broadcast(S, HostVectors.NEG_LN2_HI), xc);
-        r = n.fma(FloatVector.broadcast(S, HostVectors.NEG_LN2_LO), r);
+        FloatVector r = n.fma(NEG_LN2_HI, xc);
+        r = n.fma(NEG_LN2_LO, r);
         FloatVector p = r.fma(HostVectors.P0, HostVectors.P1);
-        p = p.fma(r, FloatVector.broadcast(S, HostVectors.P2));
-        p = p.fma(r, FloatVector.broadcast(S, HostVectors.P3));
-        p = p.fma(r, FloatVector.broadcast(S, HostVectors.P4));
-        p = p.fma(r, FloatVector.broadcast(S, HostVectors.P5));
+        p = p.fma(r, P2);
+        p = p.fma(r, P3);
+        p = p.fma(r, P4);
+        p = p.fma(r, P5);
         FloatVector r2 = r.mul(r);
         p = p.fma(r2, r).add(1f);
-        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
-        return p.mul(bits.reinterpretAsFloats());
+        // 2^n: n + 127 lands in the low mantissa bits of n + 2^23 + 127; shifted into the exponent
+        IntVector bits = (IntVector) n.add(HostVectors.EXPONENT_BIAS).viewAsIntegralLanes();
+        return p.mul(bits.lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes());
     }
 
     /** The lanes' sum in lane order (in double). */
