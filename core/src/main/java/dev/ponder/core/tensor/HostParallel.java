@@ -59,8 +59,31 @@ public final class HostParallel {
                 (int) ((long) n * i / threads), (int) ((long) n * (i + 1) / threads)));
     }
 
-    /** The compute threads this task may use. */
+    /**
+     * The calling thread's budget, set by {@code ComputeThreads} for a task's thread (null: none
+     * set). Per thread because several tasks share an executor JVM (local[2]: two tasks of one
+     * thread each); ND4J's own setting is process-wide and, measured on M2.1, setMaxThreads does not
+     * even change what maxThreads() returns, so tasks of a local[2] run each split their work over 2
+     * threads (4 on 2 cores) and partial sums came out chunked differently than on 1-thread
+     * executors.
+     */
+    private static final ThreadLocal<Integer> TASK_THREADS = new ThreadLocal<>();
+
+    /** Sets the calling thread's compute threads (a task's cores). */
+    public static void setTaskThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads: expected >= 1, found " + threads);
+        }
+        TASK_THREADS.set(threads);
+    }
+
+    /**
+     * The compute threads this task may use: the calling thread's budget when one was set, else
+     * ND4J's configured maximum; at most the machine's cores.
+     */
     public static int threads() {
-        return Math.max(1, Math.min(Nd4j.getEnvironment().maxThreads(), Runtime.getRuntime().availableProcessors()));
+        Integer task = TASK_THREADS.get();
+        int budget = task != null ? task : Nd4j.getEnvironment().maxThreads();
+        return Math.max(1, Math.min(budget, Runtime.getRuntime().availableProcessors()));
     }
 }

@@ -1,6 +1,7 @@
 package dev.ponder.core.train;
 
 import dev.ponder.core.tensor.HostGemm;
+import dev.ponder.core.tensor.HostParallel;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -20,6 +21,8 @@ public final class ComputeThreads {
             Nd4j.getEnvironment().setMaxThreads(threads);
             Nd4j.getEnvironment().setMaxMasterThreads(threads);
         }
+        // the host kernels' budget, on this (the task's) thread: see HostParallel.threads
+        HostParallel.setTaskThreads(threads);
         // gemms are split over the task's threads by HostGemm itself (CPU); OpenBLAS runs each part
         HostGemm.pinBlasToOneThread();
     }

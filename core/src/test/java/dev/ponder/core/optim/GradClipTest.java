@@ -24,4 +24,18 @@ class GradClipTest {
         assertEquals(50.0, GradClip.clipByGlobalNorm(h, 0), 1e-12);
         assertEquals(30.0, h.getDouble(0), 0);
     }
+
+    /** The host norm (float buffers) equals the exact norm, on a length that is not a multiple of a block. */
+    @Test
+    void hostNormOfFloatGradientsIsExact() {
+        int n = 3 * GradClip.BLOCK + 77;
+        INDArray g = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, n).subi(0.5);
+        double exact = 0;
+        for (int i = 0; i < n; i++) {
+            exact += g.getDouble(i) * g.getDouble(i);
+        }
+        exact = Math.sqrt(exact);
+        assertEquals(exact, GradClip.hostNorm(g), 1e-6 * exact);
+        assertEquals(exact, GradClip.clipByGlobalNorm(g.dup(), 0), 1e-6 * exact, "float buffers take the host norm");
+    }
 }
