@@ -51,19 +51,14 @@ public final class DenseStepBench {
         INDArray c = Nd4j.create(DataType.FLOAT, n, n);
         // the better of the two ways to run one large SGEMM on the task's threads: HostGemm's row
         // split (what the models use) and OpenBLAS's own pool at as many threads
-        double best = bestGemmSeconds(a, b, c, reps);
+        double best = bestSeconds(() -> Ops.gemm(a, b, c, false, false, 1.0, 0.0), reps);
         if (Nd4j.getEnvironment().isCPU()) {
+            HostGemm.Mat am = HostGemm.rowMajor(a);
+            HostGemm.Mat bm = HostGemm.rowMajor(b);
+            HostGemm.Mat cm = HostGemm.rowMajor(c);
             HostGemm.setBlasThreads(HostParallel.threads());
             try {
-                HostGemm.Mat am = HostGemm.rowMajor(a);
-                HostGemm.Mat bm = HostGemm.rowMajor(b);
-                HostGemm.Mat cm = HostGemm.rowMajor(c);
-                HostGemm.gemm(am, false, bm, false, cm, 1.0, 0.0);
-                for (int i = 0; i < reps; i++) {
-                    long t0 = System.nanoTime();
-                    HostGemm.gemm(am, false, bm, false, cm, 1.0, 0.0);
-                    best = Math.min(best, (System.nanoTime() - t0) / 1e9);
-                }
+                best = Math.min(best, bestSeconds(() -> HostGemm.gemm(am, false, bm, false, cm, 1.0, 0.0), reps));
             } finally {
                 HostGemm.pinBlasToOneThread();
             }
@@ -71,12 +66,13 @@ public final class DenseStepBench {
         return 2.0 * n * n * n / best / 1e9;
     }
 
-    private static double bestGemmSeconds(INDArray a, INDArray b, INDArray c, int reps) {
-        Ops.gemm(a, b, c, false, false, 1.0, 0.0);
+    /** The fastest of {@code reps} timed runs of {@code gemm}, after one untimed run. */
+    private static double bestSeconds(Runnable gemm, int reps) {
+        gemm.run();
         double best = Double.MAX_VALUE;
         for (int i = 0; i < reps; i++) {
             long t0 = System.nanoTime();
-            Ops.gemm(a, b, c, false, false, 1.0, 0.0);
+            gemm.run();
             best = Math.min(best, (System.nanoTime() - t0) / 1e9);
         }
         return best;

@@ -151,9 +151,9 @@ public final class CausalAttention {
         t0 = PhaseTimer.stop("attn heads+rope", t0);
         INDArray merged = Nd4j.createUninitialized(p3.dataType(), (long) b * t, hd);    // [B*T, H*dh]
         INDArray[] p = core.probabilityBlocks((long) b * heads, t, p3.dataType());
-        CausalAttentionKernel.forward(heads(p3, 0, 3 * hd, heads, t), heads(p3, hd, 3 * hd, heads, t),
-                heads(p3, 2 * hd, 3 * hd, heads, t), p, heads(merged, 0, hd, heads, t), 1.0 / Math.sqrt(headDim),
-                core.blockRows());
+        CausalAttentionKernel.Heads[] qkvHeads = projectionHeads(p3, heads, t);
+        CausalAttentionKernel.forward(qkvHeads[0], qkvHeads[1], qkvHeads[2], p, heads(merged, 0, hd, heads, t),
+                1.0 / Math.sqrt(headDim), core.blockRows());
         t0 = PhaseTimer.stop("attn core", t0);
         Fwd<Linear.Saved> o = out.forward(merged, hd, dW);                 // [B*T, H*dh] x [H*dh, dW] -> [B*T, dW]
         PhaseTimer.stop("attn proj", t0);
@@ -163,6 +163,13 @@ public final class CausalAttention {
 
     private CausalAttentionKernel.Heads heads(INDArray base, int col, int ld, int heads, int t) {
         return new CausalAttentionKernel.Heads(base, col, ld, heads, t, headDim);
+    }
+
+    /** The q, k and v heads of a projection (or its gradient) [B*T, 3*H*dh], in place. */
+    private CausalAttentionKernel.Heads[] projectionHeads(INDArray proj, int heads, int t) {
+        int hd = heads * headDim;
+        return new CausalAttentionKernel.Heads[] {
+            heads(proj, 0, 3 * hd, heads, t), heads(proj, hd, 3 * hd, heads, t), heads(proj, 2 * hd, 3 * hd, heads, t)};
     }
 
     /** The host path's backward: dq, dk, dv land in the projection layout, then RoPE's transpose there. */
@@ -179,10 +186,10 @@ public final class CausalAttention {
         }
         t0 = PhaseTimer.stop("attn proj bwd", t0);
         INDArray dProj = Nd4j.createUninitialized(dy.dataType(), (long) b * t, 3L * hd);   // [B*T, 3*H*dh]
-        CausalAttentionKernel.backward(heads(h.proj(), 0, 3 * hd, heads, t), heads(h.proj(), hd, 3 * hd, heads, t),
-                heads(h.proj(), 2 * hd, 3 * hd, heads, t), h.p(), heads(h.merged(), 0, hd, heads, t),
-                1.0 / Math.sqrt(headDim), heads(dMerged, 0, hd, heads, t), heads(dProj, 0, 3 * hd, heads, t),
-                heads(dProj, hd, 3 * hd, heads, t), heads(dProj, 2 * hd, 3 * hd, heads, t), core.blockRows());
+        CausalAttentionKernel.Heads[] qkvHeads = projectionHeads(h.proj(), heads, t);
+        CausalAttentionKernel.Heads[] dQkv = projectionHeads(dProj, heads, t);
+        CausalAttentionKernel.backward(qkvHeads[0], qkvHeads[1], qkvHeads[2], h.p(), heads(h.merged(), 0, hd, heads, t),
+                1.0 / Math.sqrt(headDim), heads(dMerged, 0, hd, heads, t), dQkv[0], dQkv[1], dQkv[2], core.blockRows());
         t0 = PhaseTimer.stop("attn core bwd", t0);
         rope.rotateHeadsInPlace(HostRows.of(dProj), 0, 2 * heads, t, h.positions(), true);
         t0 = PhaseTimer.stop("attn heads+rope bwd", t0);

@@ -2,6 +2,7 @@ package dev.ponder.core.nn;
 
 import dev.ponder.core.tensor.HostGemm;
 import dev.ponder.core.tensor.HostGemm.Mat;
+import dev.ponder.core.tensor.HostParallel;
 import dev.ponder.core.tensor.HostRows;
 import dev.ponder.core.tensor.HostVectors;
 import java.nio.ByteBuffer;
@@ -84,24 +85,26 @@ final class CausalAttentionKernel {
         Mat[] pm = new Mat[p.length];
         ByteBuffer[] pb = new ByteBuffer[p.length];
         probabilityBlocks(p, bh, t, blockRows, pm, pb);
-        eachMatrix(bh, macs(bh, t, q.dh(), 2), i -> {
-            for (int r = 0; r < p.length; r++) {
-                int r0 = r * blockRows;
-                int r1 = Math.min(t, r0 + blockRows);
-                int n = r1 - r0;
-                Mat pi = pm[r].rows(i * n, n);                             // [rows, r1]
-                // [rows, dh] x [dh, r1] -> [rows, r1]
-                HostGemm.gemm(q.rows(i, r0, n), false, k.rows(i, 0, r1), true, pi, scale, 0.0);
-                for (int row = 0; row < n; row++) {
-                    int off = (i * n + row) * r1;
-                    int len = r0 + row + 1;                                // keys 0 .. r0 + row
-                    float max = HostVectors.max(pb[r], off, len);
-                    double sum = HostVectors.expShifted(pb[r], off, len, max);
-                    HostVectors.scale(pb[r], off, len, (float) (1.0 / sum));
-                    HostVectors.zero(pb[r], off + len, r1 - len);
+        HostParallel.forChunks(bh, groups(bh, macs(bh, t, q.dh(), 2)), (g, from, to) -> {
+            for (int i = from; i < to; i++) {
+                for (int r = 0; r < p.length; r++) {
+                    int r0 = r * blockRows;
+                    int r1 = Math.min(t, r0 + blockRows);
+                    int n = r1 - r0;
+                    Mat pi = pm[r].rows(i * n, n);                         // [rows, r1]
+                    // [rows, dh] x [dh, r1] -> [rows, r1]
+                    HostGemm.gemm(q.rows(i, r0, n), false, k.rows(i, 0, r1), true, pi, scale, 0.0);
+                    for (int row = 0; row < n; row++) {
+                        int off = (i * n + row) * r1;
+                        int len = r0 + row + 1;                            // keys 0 .. r0 + row
+                        float max = HostVectors.max(pb[r], off, len);
+                        double sum = HostVectors.expShifted(pb[r], off, len, max);
+                        HostVectors.scale(pb[r], off, len, (float) (1.0 / sum));
+                        HostVectors.zero(pb[r], off + len, r1 - len);
+                    }
+                    // [rows, r1] x [r1, dh] -> [rows, dh]
+                    HostGemm.gemm(pi, false, v.rows(i, 0, r1), false, o.rows(i, r0, n), 1.0, 0.0);
                 }
-                // [rows, r1] x [r1, dh] -> [rows, dh]
-                HostGemm.gemm(pi, false, v.rows(i, 0, r1), false, o.rows(i, r0, n), 1.0, 0.0);
             }
         });
     }
@@ -133,9 +136,9 @@ final class CausalAttentionKernel {
         INDArray scratch = Nd4j.createUninitialized(p[0].dataType(), (long) groups * rowsMax, t);
         Mat sm = HostGemm.rowMajor(scratch);
         ByteBuffer sb = HostRows.of(scratch).bytes();
-        HostGemm.inParallel(groups, g -> {
+        HostParallel.forChunks(bh, groups, (g, from, to) -> {
             float[] rowDot = new float[t];
-            for (int i = (int) ((long) bh * g / groups); i < (long) bh * (g + 1) / groups; i++) {
+            for (int i = from; i < to; i++) {
                 for (int row = 0; row < t; row++) {
                     // D_i = dO_i . O_i
                     rowDot[row] = (float) HostVectors.dot(gb, (int) dO.at(i, row), ob, (int) o.at(i, row), dh);
@@ -185,15 +188,4 @@ final class CausalAttentionKernel {
     private static int groups(int bh, long macs) {
         return Math.min(bh, HostGemm.groupsFor(macs));
     }
-
-    /** Runs {@code body} for each matrix 0 .. bh - 1, the matrices split into groups over the threads. */
-    private static void eachMatrix(int bh, long macs, java.util.function.IntConsumer body) {
-        int groups = groups(bh, macs);
-        HostGemm.inParallel(groups, g -> {
-            for (int i = (int) ((long) bh * g / groups); i < (long) bh * (g + 1) / groups; i++) {
-                body.accept(i);
-            }
-        });
-    }
-
 }

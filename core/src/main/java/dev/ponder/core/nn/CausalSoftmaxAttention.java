@@ -61,14 +61,14 @@ public final class CausalSoftmaxAttention {
     Fwd<Saved> forward(INDArray q, INDArray k, INDArray v, double scale, boolean fused) {
         long bh = q.size(0);
         int t = (int) q.size(1);
-        int blocks = (t + blockRows - 1) / blockRows;
-        INDArray[] p = new INDArray[blocks];
         INDArray o = Nd4j.createUninitialized(q.dataType(), q.shape());
         if (fused) {
-            p = probabilityBlocks(bh, t, q.dataType());
+            INDArray[] p = probabilityBlocks(bh, t, q.dataType());
             CausalAttentionKernel.forward(q, k, v, p, o, scale, blockRows);
             return new Fwd<>(o, new Saved(q, k, v, p, o, scale));
         }
+        int blocks = (t + blockRows - 1) / blockRows;
+        INDArray[] p = new INDArray[blocks];
         for (int r = 0; r < blocks; r++) {
             int r0 = r * blockRows;
             int r1 = Math.min(t, r0 + blockRows);

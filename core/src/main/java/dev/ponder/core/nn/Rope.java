@@ -1,9 +1,12 @@
 package dev.ponder.core.nn;
 
 import dev.ponder.core.routing.RowGather;
+import dev.ponder.core.tensor.HostParallel;
+import dev.ponder.core.tensor.HostRows;
 import dev.ponder.core.tensor.Ops;
 import dev.ponder.core.tensor.Shapes;
 import dev.ponder.core.tensor.StepWorkspace;
+import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -90,13 +93,7 @@ public final class Rope {
             throw new IllegalArgumentException("rope rows: expected [" + positions.length + ", " + heads + " * "
                     + headDim + "], found " + java.util.Arrays.toString(x.shape()));
         }
-        int maxPos = 0;
-        for (int p : positions) {
-            if (p < 0) {
-                throw new IllegalArgumentException("rope rows: expected positions >= 0, found " + p);
-            }
-            maxPos = Math.max(maxPos, p);
-        }
+        int maxPos = maxPosition(positions, "rope rows: expected positions >= 0, found ");
         // tables for a power-of-two length, so that few lengths are ever cached
         int len = Math.max(16, Integer.highestOneBit(maxPos) << 1);
         INDArray[] tab = tables(len, x.dataType());
@@ -132,13 +129,7 @@ public final class Rope {
         if (rotDims == 0) {
             return null;
         }
-        int max = 0;
-        for (int p : positions) {
-            if (p < 0) {
-                throw new IllegalArgumentException("rope positions: expected >= 0, found " + p);
-            }
-            max = Math.max(max, p);
-        }
+        int max = maxPosition(positions, "rope positions: expected >= 0, found ");
         int span = Integer.highestOneBit(Math.max(1, max)) << 1;          // a power of two > max: few cached sizes
         INDArray[] tab = tables(span, dtype);
         int[] rows = new int[batch * heads * len];
@@ -220,14 +211,13 @@ public final class Rope {
         })[0];
     }
 
-    /** {C, S_forward, S_backward}, each [T * dh]. */
     /**
      * Rotates, in place, the heads of the rows of a row-major FLOAT host array: for h < heads the
      * columns [col + h dh, col + (h + 1) dh) of row r, at position {@code positions[r]} (null:
      * r mod t); {@code transpose} applies the inverse rotation (gradients). The host path of the
      * fused attention, which rotates q and k where the projection wrote them (no head-split copy).
      */
-    public void rotateHeadsInPlace(dev.ponder.core.tensor.HostRows x, int col, int heads, int t, int[] positions,
+    public void rotateHeadsInPlace(HostRows x, int col, int heads, int t, int[] positions,
                                    boolean transpose) {
         if (rotDims == 0 || x.rows() == 0) {
             return;
@@ -238,12 +228,7 @@ public final class Rope {
                 throw new IllegalArgumentException("rope rows: expected " + x.rows() + " positions, found "
                         + positions.length);
             }
-            for (int p : positions) {
-                if (p < 0) {
-                    throw new IllegalArgumentException("rope rows: expected positions >= 0, found " + p);
-                }
-                maxPos = Math.max(maxPos, p);
-            }
+            maxPos = Math.max(maxPos, maxPosition(positions, "rope rows: expected positions >= 0, found "));
         }
         int len = Integer.highestOneBit(Math.max(1, maxPos)) << 1;      // a power of two > maxPos: few cached sizes
         float[][] tab = hostTables.computeIfAbsent(len, this::buildHostTables);
@@ -251,8 +236,8 @@ public final class Rope {
         float[] sin = tab[1];
         int h = rotDims / 2;
         float sign = transpose ? -1f : 1f;
-        dev.ponder.core.tensor.HostParallel.forRange(x.rows(), (long) x.rows() * heads * rotDims * 3, (from, to) -> {
-            java.nio.FloatBuffer b = x.buf();
+        HostParallel.forRange(x.rows(), (long) x.rows() * heads * rotDims * 3, (from, to) -> {
+            FloatBuffer b = x.buf();
             for (int r = from; r < to; r++) {
                 int pos = positions == null ? r % t : positions[r];
                 int tr = pos * h;
@@ -286,6 +271,19 @@ public final class Rope {
         return new float[][] {c, sn};
     }
 
+    /** The largest of {@code positions} (0 when empty); a negative one fails with {@code negative} + it. */
+    private static int maxPosition(int[] positions, String negative) {
+        int max = 0;
+        for (int p : positions) {
+            if (p < 0) {
+                throw new IllegalArgumentException(negative + p);
+            }
+            max = Math.max(max, p);
+        }
+        return max;
+    }
+
+    /** {C, S_forward, S_backward}, each [T * dh]. */
     private INDArray[] tables(int t, DataType dtype) {
         return tables.computeIfAbsent(t + ":" + dtype, k -> buildTables(t, dtype));
     }

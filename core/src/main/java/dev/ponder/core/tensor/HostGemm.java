@@ -150,9 +150,8 @@ public final class HostGemm {
             return false;
         }
         long work = c.length() * (transA ? a.size(1) : a.size(2));
-        int groups = Math.min(n, groupsFor(work));
-        inParallel(groups, g -> {
-            for (int i = (int) ((long) n * g / groups); i < (long) n * (g + 1) / groups; i++) {
+        HostParallel.forChunks(n, Math.min(n, groupsFor(work)), (g, from, to) -> {
+            for (int i = from; i < to; i++) {
                 gemm(matrixOf(a, i), transA, matrixOf(b, i), transB, matrixOf(c, i), alpha, beta);
             }
         });
@@ -236,17 +235,15 @@ public final class HostGemm {
     static final int MIN_SPLIT_ROWS = 64;
 
     /**
-     * Sets OpenBLAS to one thread (CPU backend) and returns the count it had. The host kernels
+     * Sets OpenBLAS to one thread (CPU backend). The host kernels
      * split work over the task's threads themselves (expert groups, attention matrices, large gemms
      * by rows); OpenBLAS's own pool would compete with them, its worker spins after each call, and
      * changing its thread count per call cost 0.4-1.5 ms each time on the build machine.
      */
-    public static int pinBlasToOneThread() {
-        int before = blasThreads();
-        if (Nd4j.getEnvironment().isCPU() && before != 1) {
+    public static void pinBlasToOneThread() {
+        if (Nd4j.getEnvironment().isCPU() && blasThreads() != 1) {
             setBlasThreads(1);
         }
-        return before;
     }
 
     /** Matrix {@code e} of a row-major [E, a, b] array as a block, or null when its layout is not one. */
