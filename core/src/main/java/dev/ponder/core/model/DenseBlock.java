@@ -87,12 +87,11 @@ final class DenseBlock implements ResidualBlock {
         t0 = PhaseTimer.stop("ln+residual", t0);
         Fwd<CausalAttention.Saved> a = attn.forward(n1.out(), b, t, w == null ? attn.heads() : w.heads(), positions);
         t0 = PhaseTimer.start();
-        x.addi(a.out());
-        Fwd<LayerNorm.Saved> n2 = norms[1].forward(x);
+        Fwd<LayerNorm.Saved> n2 = norms[1].forwardAdding(x, a.out());    // x += attn; LN2(x)
         t0 = PhaseTimer.stop("ln+residual", t0);
         Fwd<Ffn.Saved> f = w == null ? ffn.forward(n2.out()) : ffn.forward(n2.out(), w.dFf());
         t0 = PhaseTimer.stop("ffn", t0);
-        x.addi(f.out());
+        LayerNorm.addInPlace(x, f.out());
         PhaseTimer.stop("ln+residual", t0);
         return new Saved(n1.saved(), a.saved(), n2.saved(), f.saved(), w);
     }
@@ -103,11 +102,11 @@ final class DenseBlock implements ResidualBlock {
         long t0 = PhaseTimer.start();
         INDArray dFfn = ffn.backward(s.ffn(), dx);
         t0 = PhaseTimer.stop("ffn bwd", t0);
-        dx.addi(norms[1].backward(s.ln2(), dFfn));
+        norms[1].backwardAdding(s.ln2(), dFfn, dx);                     // dx += LN2 backward
         t0 = PhaseTimer.stop("ln+residual bwd", t0);
         INDArray dAttn = attn.backward(s.attn(), dx);
         t0 = PhaseTimer.start();
-        dx.addi(norms[0].backward(s.ln1(), dAttn));
+        norms[0].backwardAdding(s.ln1(), dAttn, dx);
         PhaseTimer.stop("ln+residual bwd", t0);
         return dx;
     }

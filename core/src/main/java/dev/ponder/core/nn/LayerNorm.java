@@ -42,17 +42,48 @@ public final class LayerNorm {
 
     /** x [N, d] -> y [N, d] (x is not modified). Fused host kernel for FLOAT on the CPU. */
     public Fwd<Saved> forward(INDArray x) {
+        return forward(x, null);
+    }
+
+    /**
+     * x += residual in place (both [N, d]), then y = LN(x): a pre-LN layer's residual add and the
+     * next norm in one pass on the CPU.
+     */
+    public Fwd<Saved> forwardAdding(INDArray x, INDArray residual) {
+        Shapes.requireCols(residual, name + " residual", dim);
+        Shapes.requireEqual(residual.size(0), x.size(0), name + " residual rows");
+        return forward(x, residual);
+    }
+
+    private Fwd<Saved> forward(INDArray x, INDArray residual) {
         Shapes.requireCols(x, name + " input", dim);
-        if (!HostRows.available(x) || !HostRows.available(weight.value().reshape(1, dim))) {
+        if (!HostRows.available(x) || (residual != null && !HostRows.available(residual))
+                || !HostRows.available(weight.value().reshape(1, dim))) {
+            if (residual != null) {
+                x.addi(residual);
+            }
             return forwardReference(x);
         }
         long n = x.size(0);
         INDArray y = Nd4j.createUninitialized(x.dataType(), n, dim);
         INDArray xhat = Nd4j.createUninitialized(x.dataType(), n, dim);
         INDArray rstd = Nd4j.createUninitialized(x.dataType(), n, 1);
-        LayerNormKernel.forward(HostRows.of(x), HostRows.vector(weight.value()), HostRows.vector(bias.value()), eps,
-                HostRows.of(y), HostRows.of(xhat), HostRows.of(rstd).buf());
+        LayerNormKernel.forward(HostRows.of(x), residual == null ? null : HostRows.of(residual),
+                HostRows.vector(weight.value()), HostRows.vector(bias.value()), eps, HostRows.of(y), HostRows.of(xhat),
+                HostRows.of(rstd).buf());
         return new Fwd<>(y, new Saved(xhat, rstd));
+    }
+
+    /**
+     * x += r in place (both [N, d]): the residual add that no norm follows, on SIMD lanes on the CPU
+     * (an ND4J addi of [2048, 64] cost 0.15-0.37 ms here).
+     */
+    public static void addInPlace(INDArray x, INDArray r) {
+        if (HostRows.available(x) && HostRows.available(r) && java.util.Arrays.equals(x.shape(), r.shape())) {
+            LayerNormKernel.add(HostRows.of(x), HostRows.of(r));
+        } else {
+            x.addi(r);
+        }
     }
 
     /** The ND4J whole-array forward: the reference the fused kernel is checked against. */
@@ -75,14 +106,26 @@ public final class LayerNorm {
      * saves materialising g twice.
      */
     public INDArray backward(Saved s, INDArray dy) {
+        return backward(s, dy, null);
+    }
+
+    /** As {@link #backward} but adds dx into {@code dxAcc} [N, d] (a residual stream's gradient) in place. */
+    public void backwardAdding(Saved s, INDArray dy, INDArray dxAcc) {
+        Shapes.requireCols(dxAcc, name + " input gradient", dim);
+        Shapes.requireEqual(dxAcc.size(0), dy.size(0), name + " input gradient rows");
+        backward(s, dy, dxAcc);
+    }
+
+    private INDArray backward(Saved s, INDArray dy, INDArray dxAcc) {
         Shapes.requireCols(dy, name + " output gradient", dim);
-        if (!HostRows.available(dy) || !HostRows.available(s.xhat())
+        if (!HostRows.available(dy) || !HostRows.available(s.xhat()) || (dxAcc != null && !HostRows.available(dxAcc))
                 || !HostRows.available(weight.grad().reshape(1, dim))) {
-            return backwardReference(s, dy);
+            INDArray dx = backwardReference(s, dy);
+            return dxAcc == null ? dx : dxAcc.addi(dx);
         }
-        INDArray dx = Nd4j.createUninitialized(dy.dataType(), dy.size(0), dim);
+        INDArray dx = dxAcc != null ? dxAcc : Nd4j.createUninitialized(dy.dataType(), dy.size(0), dim);
         LayerNormKernel.backward(HostRows.of(dy), HostRows.of(s.xhat()), HostRows.of(s.rstd()).buf(),
-                HostRows.vector(weight.value()), HostRows.of(dx), HostRows.vector(weight.grad()),
+                HostRows.vector(weight.value()), HostRows.of(dx), dxAcc != null, HostRows.vector(weight.grad()),
                 HostRows.vector(bias.grad()));
         return dx;
     }

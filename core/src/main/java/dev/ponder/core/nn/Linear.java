@@ -7,6 +7,8 @@ import dev.ponder.core.routing.Views;
 import dev.ponder.core.tensor.HostGemm;
 import dev.ponder.core.tensor.Ops;
 import dev.ponder.core.tensor.Shapes;
+import java.util.ArrayList;
+import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -19,9 +21,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * [3 H dh, d] weight) is sliced per segment: the leading outW / segments rows of each, so that a
  * narrow attention keeps the leading heads of q, k and v alike.
  *
- * <p>The full-width path writes the weight gradient straight into the gradient buffer with one gemm
- * (beta = 1 accumulates); a sliced gradient block is strided, so that path goes through a
- * temporary. Sliced blocks are explicit (buffer, shape, stride, offset) views ({@link Views#block}),
+ * <p>On the CPU (row-major FLOAT/DOUBLE input) forward and backward are CBLAS calls on the
+ * parameter's blocks in place, full width or sliced; the weight gradient accumulates straight into
+ * its (possibly strided) block with beta = 1, beside the dx gemms. Elsewhere the ND4J path runs,
+ * with a sliced gradient through a temporary. Sliced blocks are explicit (buffer, shape, stride, offset) views ({@link Views#block}),
  * never ND4J's slice()/point indexing, which reads wrong memory on parameter views in M2.1.
  */
 public final class Linear {
@@ -98,8 +101,8 @@ public final class Linear {
                     + " stacked segments, found " + outW);
         }
         long n = Shapes.requireCols(x, name + " input", inW);
-        if (!full(inW, outW) && direct(x)) {
-            return forwardSlicedDirect(x, inW, outW);
+        if (direct(x)) {
+            return forwardHost(x, inW, outW);
         }
         INDArray w = full(inW, outW) ? weight.value() : slice(weight.value(), inW, outW);
         INDArray y = Nd4j.createUninitialized(x.dataType(), n, outW);
@@ -115,7 +118,7 @@ public final class Linear {
         Shapes.requireCols(dy, name + " output gradient", s.outW());
         boolean full = full(s.inW(), s.outW());
         if (s.w() == null) {
-            return backwardSlicedDirect(s, dy);
+            return backwardHost(s, dy);
         }
         INDArray dx = Ops.mm(dy, s.w(), false, false);                // [N, outW] x [outW, inW] -> [N, inW]
         if (full) {
@@ -148,29 +151,38 @@ public final class Linear {
     }
 
     /**
-     * The sliced forward with one gemm per segment straight from the strided weight block into the
-     * segment's columns of y: no copy of the slice (CPU). Saved.w is null: backward reads the
-     * blocks again from the parameter.
+     * The host forward (CPU, row-major x): one gemm per segment (full width: one for the whole
+     * weight) straight from the possibly strided weight block into the segment's columns of y, no
+     * copy of a slice, the segments run as one {@link HostGemm#sequence}. Saved.w is null: backward
+     * reads the blocks again from the parameter.
      */
-    private Fwd<Saved> forwardSlicedDirect(INDArray x, int inW, int outW) {
+    private Fwd<Saved> forwardHost(INDArray x, int inW, int outW) {
         long n = x.size(0);
         INDArray y = Nd4j.createUninitialized(x.dataType(), n, outW);
         HostGemm.Mat xm = HostGemm.rowMajor(x);
         HostGemm.Mat ym = HostGemm.rowMajor(y);
-        int part = outW / segments;
-        for (int g = 0; g < segments; g++) {
+        int groups = groups(inW, outW);
+        int part = outW / groups;
+        List<HostGemm.Call> calls = new ArrayList<>(groups);
+        for (int g = 0; g < groups; g++) {
             // [N, inW] x [inW, part] -> y[:, g part : (g + 1) part]
-            Ops.gemm(xm, false, weightBlock(weight.value(), g, part, inW), true, ym.cols(g * part, part), 1.0, 0.0);
+            calls.add(new HostGemm.Call(xm, false, weightBlock(weight.value(), groups, g, part, inW), true,
+                    ym.cols(g * part, part), 1.0, 0.0));
         }
+        Ops.gemms(calls);
         if (bias != null) {
-            y.addiRowVector(sliceBias(bias.value(), outW));
+            y.addiRowVector(full(inW, outW) ? bias.value() : sliceBias(bias.value(), outW));
         }
         return new Fwd<>(y, new Saved(x, inW, outW, null));
     }
 
-    /** dx = sum over segments of dy_g W_g; dW_g += dy_g^T x and db_g += column sums of dy_g, in place. */
-    private INDArray backwardSlicedDirect(Saved s, INDArray dy) {
-        int part = s.outW() / segments;
+    /**
+     * dx = sum over segments of dy_g W_g (one lane of gemms); dW_g += dy_g^T x and db_g += column
+     * sums of dy_g, in place (the other lane): the two lanes run side by side ({@link HostGemm#inTwoLanes}).
+     */
+    private INDArray backwardHost(Saved s, INDArray dy) {
+        int groups = groups(s.inW(), s.outW());
+        int part = s.outW() / groups;
         long n = dy.size(0);
         INDArray dx = Nd4j.createUninitialized(dy.dataType(), n, s.inW());
         HostGemm.Mat dym = HostGemm.rowMajor(HostGemm.rowMajor(dy) != null ? dy : dy.dup('c'));
@@ -178,24 +190,34 @@ public final class Linear {
         HostGemm.Mat xm = HostGemm.rowMajor(s.x());
         HostGemm.Mat ones = bias == null ? null : HostGemm.rowMajor(Nd4j.ones(dy.dataType(), 1, n));
         HostGemm.Mat biasGrad = bias == null ? null : HostGemm.rowMajor(bias.grad().reshape(1, out()));
-        int segRows = out() / segments;
-        for (int g = 0; g < segments; g++) {
+        int segRows = out() / groups;
+        List<HostGemm.Call> dxCalls = new ArrayList<>(groups);
+        List<HostGemm.Call> dwCalls = new ArrayList<>(2 * groups);
+        for (int g = 0; g < groups; g++) {
             HostGemm.Mat dyg = dym.cols(g * part, part);                                   // [N, part]
             // [N, part] x [part, inW] -> [N, inW], summed over segments
-            Ops.gemm(dyg, false, weightBlock(weight.value(), g, part, s.inW()), false, dxm, 1.0, g == 0 ? 0.0 : 1.0);
+            dxCalls.add(new HostGemm.Call(dyg, false, weightBlock(weight.value(), groups, g, part, s.inW()), false,
+                    dxm, 1.0, g == 0 ? 0.0 : 1.0));
             // [part, N] x [N, inW] -> the segment's block of the weight gradient
-            Ops.gemm(dyg, true, xm, false, weightBlock(weight.grad(), g, part, s.inW()), 1.0, 1.0);
+            dwCalls.add(new HostGemm.Call(dyg, true, xm, false, weightBlock(weight.grad(), groups, g, part, s.inW()),
+                    1.0, 1.0));
             if (bias != null) {
                 // [1, N] x [N, part] -> the segment's range of the bias gradient
-                Ops.gemm(ones, false, dyg, false, biasGrad.cols(g * segRows, part), 1.0, 1.0);
+                dwCalls.add(new HostGemm.Call(ones, false, dyg, false, biasGrad.cols(g * segRows, part), 1.0, 1.0));
             }
         }
+        Ops.gemmsInTwoLanes(dxCalls, dwCalls);
         return dx;
     }
 
-    /** Rows [g segRows, g segRows + part) and columns [0, inW) of a parameter [out, in], in place. */
-    private HostGemm.Mat weightBlock(INDArray w, int g, int part, int inW) {
-        return HostGemm.rowMajor(w).rows(g * (out() / segments), part).cols(0, inW);
+    /** Full width is one block (the stacked segments are contiguous); a slice is cut per segment. */
+    private int groups(int inW, int outW) {
+        return full(inW, outW) ? 1 : segments;
+    }
+
+    /** Rows [g out/groups, g out/groups + part) and columns [0, inW) of a parameter [out, in], in place. */
+    private HostGemm.Mat weightBlock(INDArray w, int groups, int g, int part, int inW) {
+        return HostGemm.rowMajor(w).rows(g * (out() / groups), part).cols(0, inW);
     }
 
     private boolean full(int inW, int outW) {

@@ -8,6 +8,7 @@ import dev.ponder.core.tensor.HostGemm;
 import dev.ponder.core.tensor.Ops;
 import dev.ponder.core.tensor.Shapes;
 import dev.ponder.core.tensor.StepWorkspace;
+import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -158,8 +159,20 @@ public final class LmHead {
         if (train) {
             // The 1/N of the mean loss rides on the gemms' alpha instead of a pass over z.
             INDArray dxs = dx.get(NDArrayIndex.interval(r0, r0 + rows), NDArrayIndex.all());
-            Ops.gemm(z, w, dxs, false, false, gradScale, 0.0);              // [rows, V] x [V, dW] -> [rows, dW]
-            Ops.gemm(z, xs, gw, true, false, gradScale, 1.0);               // [V, rows] x [rows, dW] -> [V, dW]
+            HostGemm.Mat zm = HostGemm.hostMatrix(z);
+            HostGemm.Mat wm = HostGemm.hostMatrix(w);
+            HostGemm.Mat xm = HostGemm.hostMatrix(xs);
+            HostGemm.Mat dxm = HostGemm.hostMatrix(dxs);
+            HostGemm.Mat gwm = HostGemm.hostMatrix(gw);
+            if (zm != null && wm != null && xm != null && dxm != null && gwm != null) {
+                // the two products of the chunk's backward read z only: side by side (HostGemm.inTwoLanes)
+                Ops.gemmsInTwoLanes(
+                        List.of(new HostGemm.Call(zm, false, wm, false, dxm, gradScale, 0.0)),   // [rows, V] x [V, dW]
+                        List.of(new HostGemm.Call(zm, true, xm, false, gwm, gradScale, 1.0)));   // [V, rows] x [rows, dW]
+            } else {
+                Ops.gemm(z, w, dxs, false, false, gradScale, 0.0);          // [rows, V] x [V, dW] -> [rows, dW]
+                Ops.gemm(z, xs, gw, true, false, gradScale, 1.0);           // [V, rows] x [rows, dW] -> [V, dW]
+            }
             if (bias != null) {
                 Ops.addColumnSums(z, bias.grad(), gradScale);
             }

@@ -96,13 +96,18 @@ public final class AdamW {
         if (HostRows.available(p.reshape(1, p.length()))) {
             long t = step + 1;
             double alphaT = lr * Math.sqrt(1 - Math.pow(config.beta2(), t)) / (1 - Math.pow(config.beta1(), t));
-            AdamWKernel.step(HostRows.vector(p), HostRows.vector(store.grads()), HostRows.vector(state),
+            AdamWKernel.step(flatBytes(p), flatBytes(store.grads()), flatBytes(state),
                     Math.toIntExact(store.size()), store.layout().decayRuns(), 1.0 - lr * config.weightDecay(),
                     config, alphaT);
             step++;
             return;
         }
         stepReference(lr);
+    }
+
+    /** A flat FLOAT buffer's host memory as native-order bytes. */
+    private static java.nio.ByteBuffer flatBytes(INDArray v) {
+        return HostRows.of(v.reshape(1, v.length())).bytes();
     }
 
     /** The ND4J updater path: the reference the fused kernel is checked against (and double precision). */

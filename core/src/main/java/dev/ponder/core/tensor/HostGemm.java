@@ -1,5 +1,6 @@
 package dev.ponder.core.tensor;
 
+import java.util.List;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -189,6 +190,31 @@ public final class HostGemm {
     }
 
     /**
+     * One gemm {@code c = alpha op(a) op(b) + beta c}, as a value, for the schedules that run several
+     * ({@link #sequence}, {@link #inTwoLanes}).
+     */
+    public record Call(Mat a, boolean transA, Mat b, boolean transB, Mat c, double alpha, double beta) {
+        /** Multiply-adds. */
+        public long macs() {
+            return (long) c.rows() * c.cols() * (transA ? a.rows() : a.cols());
+        }
+
+        void run() {
+            gemm(a, transA, b, transB, c, alpha, beta);
+        }
+
+        /** The part computing rows [from, from + n) of c: rows of op(a) (rows of a, or columns of a stored transposed). */
+        Call rowPart(int from, int n) {
+            return new Call(transA ? a.cols(from, n) : a.rows(from, n), transA, b, transB, c.rows(from, n), alpha, beta);
+        }
+
+        /** The part computing columns [from, from + n) of c: columns of op(b). */
+        Call colPart(int from, int n) {
+            return new Call(a, transA, transB ? b.rows(from, n) : b.cols(from, n), transB, c.cols(from, n), alpha, beta);
+        }
+    }
+
+    /**
      * One gemm split over the compute threads when it is large enough ({@value #SPLIT_MACS}
      * multiply-adds): by rows of c (or, for short c, by columns), one CBLAS call per part, each part
      * on one thread, so results do not depend on scheduling. Smaller gemms run as one call on the
@@ -196,40 +222,104 @@ public final class HostGemm {
      * {@link #gemm} directly.
      */
     public static void gemmThreaded(Mat a, boolean transA, Mat b, boolean transB, Mat c, double alpha, double beta) {
-        int k = transA ? a.rows() : a.cols();
-        long macs = (long) c.rows() * c.cols() * k;
-        gemmSplit(a, transA, b, transB, c, alpha, beta, macs < SPLIT_MACS ? 1 : HostParallel.threads());
+        sequence(List.of(new Call(a, transA, b, transB, c, alpha, beta)));
     }
 
     /** {@link #gemmThreaded} in {@code threads} parts (1: one call). */
     static void gemmSplit(Mat a, boolean transA, Mat b, boolean transB, Mat c, double alpha, double beta,
                           int threads) {
-        if (threads <= 1) {
-            gemm(a, transA, b, transB, c, alpha, beta);
-            return;
-        }
-        boolean byRows = c.rows() >= Math.min(MIN_SPLIT_ROWS, c.cols()) * threads;
-        int n = byRows ? c.rows() : c.cols();
-        java.util.stream.IntStream.range(0, threads).parallel().forEach(p -> {
-            int from = (int) ((long) n * p / threads);
-            int len = (int) ((long) n * (p + 1) / threads) - from;
-            if (byRows) {
-                // rows of c are rows of op(a): rows of a, or columns of a stored transposed
-                gemm(transA ? a.cols(from, len) : a.rows(from, len), transA, b, transB, c.rows(from, len), alpha, beta);
-            } else {
-                // columns of c are columns of op(b): columns of b, or rows of b stored transposed
-                gemm(a, transA, transB ? b.rows(from, len) : b.cols(from, len), transB, c.cols(from, len), alpha, beta);
-            }
-        });
+        split(List.of(new Call(a, transA, b, transB, c, alpha, beta)), threads);
     }
 
     /**
-     * Above this many multiply-adds a single gemm is split over the threads. Measured on the 2-core
-     * build machine with OpenBLAS at one thread: [2048, 256] x [256, 1024] 10.2 ms on one thread,
-     * 6.4 ms split in two (OpenBLAS's own two threads: 5.9 ms, but its pool then spins beside ours);
-     * a [2048, 64] x [64, 256] (34M) gained nothing from splitting (waking a worker costs ~0.1 ms).
+     * Gemms run in order (a later one may accumulate into an earlier one's c), split over the
+     * compute threads when together they reach {@value #SPLIT_MACS} multiply-adds. Calls whose c
+     * have the same number of rows split together: each thread runs every call on its rows, in
+     * order (a narrow attention's three q/k/v segment gemms, [N, 64] x [64, 64] each, become two
+     * threads of three half-height gemms); others split one by one.
      */
-    static final long SPLIT_MACS = 1L << 26;
+    public static void sequence(List<Call> calls) {
+        long macs = 0;
+        for (Call c : calls) {
+            macs += c.macs();
+        }
+        split(calls, macs < SPLIT_MACS ? 1 : HostParallel.threads());
+    }
+
+    /**
+     * Two independent runs of gemms (no call of one reads or writes a c of the other), each run in
+     * order: at the same time on two threads when the task has two and both runs reach {@value
+     * #PAIR_MACS} multiply-adds, else one after the other, each {@link #sequence}d. Each call is
+     * still one CBLAS call per part, so results do not depend on the schedule.
+     *
+     * <p>Why: a layer's backward computes dx = dy W and dW += dy^T x from the same dy; measured on
+     * the 2-core build machine at a SHARCS width-0.25 FFN's shape ([2048, 256] dy, [256, 64] W) the
+     * two took 1.52 ms one after the other with each split in two, 0.90 ms side by side.
+     */
+    public static void inTwoLanes(List<Call> first, List<Call> second) {
+        long a = 0;
+        long b = 0;
+        for (Call c : first) {
+            a += c.macs();
+        }
+        for (Call c : second) {
+            b += c.macs();
+        }
+        int threads = HostParallel.threads();
+        if (threads < 2 || Math.min(a, b) < PAIR_MACS) {
+            sequence(first);
+            sequence(second);
+            return;
+        }
+        long totalA = a;
+        long totalB = b;
+        HostParallel.forChunks(2, 2, (lane, from, to) -> split(lane == 0 ? first : second,
+                (lane == 0 ? totalA : totalB) < SPLIT_MACS ? 1 : Math.max(1, threads / 2)));
+    }
+
+    /** Runs the calls in order in {@code parts} parts each (1: as they are). */
+    static void split(List<Call> calls, int parts) {
+        if (parts <= 1 || calls.isEmpty()) {
+            calls.forEach(Call::run);
+            return;
+        }
+        int rows = calls.get(0).c().rows();
+        boolean together = calls.size() > 1 && rows >= MIN_SPLIT_ROWS * parts
+                && calls.stream().allMatch(c -> c.c().rows() == rows);
+        if (together) {
+            java.util.stream.IntStream.range(0, parts).parallel().forEach(p -> {
+                int from = (int) ((long) rows * p / parts);
+                int len = (int) ((long) rows * (p + 1) / parts) - from;
+                calls.forEach(c -> c.rowPart(from, len).run());
+            });
+            return;
+        }
+        for (Call call : calls) {
+            Mat c = call.c();
+            boolean byRows = c.rows() >= Math.min(MIN_SPLIT_ROWS, c.cols()) * parts;
+            int n = byRows ? c.rows() : c.cols();
+            java.util.stream.IntStream.range(0, parts).parallel().forEach(p -> {
+                int from = (int) ((long) n * p / parts);
+                int len = (int) ((long) n * (p + 1) / parts) - from;
+                (byRows ? call.rowPart(from, len) : call.colPart(from, len)).run();
+            });
+        }
+    }
+
+    /**
+     * Above this many multiply-adds gemms are split over the threads. Measured on the 2-core build
+     * machine with OpenBLAS at one thread: [2048, 256] x [256, 1024] 10.2 ms on one thread, 6.4 ms
+     * split in two (OpenBLAS's own two threads: 5.9 ms, but its pool then spins beside ours);
+     * [2048, 64] x [64, 256] (2^25) 0.70 -> 0.51 ms (medians of 300); [2048, 64] x [64, 64] (2^23)
+     * 0.17 ms either way (waking a worker and the halves' fixed costs eat the gain).
+     */
+    static final long SPLIT_MACS = 1L << 24;
+
+    /**
+     * Below this many multiply-adds in either run {@link #inTwoLanes} runs them one after the
+     * other: [2048, 64] dy with a [64, 64] W (2^23 each) took 0.56 ms in turn, 0.52 ms side by side.
+     */
+    static final long PAIR_MACS = 1L << 23;
 
     /** Rows per part below which a split goes by columns instead. */
     static final int MIN_SPLIT_ROWS = 64;

@@ -106,6 +106,37 @@ public final class Ops {
         }
     }
 
+    /** Host gemms in order ({@link HostGemm#sequence}), counted by this thread's probe. */
+    public static void gemms(java.util.List<HostGemm.Call> calls) {
+        MatmulProbe probe = PROBE.get();
+        long t0 = probe == null ? 0 : System.nanoTime();
+        HostGemm.sequence(calls);
+        record(probe, t0, calls, java.util.List.of());
+    }
+
+    /** Two independent runs of host gemms ({@link HostGemm#inTwoLanes}), counted by this thread's probe. */
+    public static void gemmsInTwoLanes(java.util.List<HostGemm.Call> first, java.util.List<HostGemm.Call> second) {
+        MatmulProbe probe = PROBE.get();
+        long t0 = probe == null ? 0 : System.nanoTime();
+        HostGemm.inTwoLanes(first, second);
+        record(probe, t0, first, second);
+    }
+
+    private static void record(MatmulProbe probe, long t0, java.util.List<HostGemm.Call> first,
+                               java.util.List<HostGemm.Call> second) {
+        if (probe == null) {
+            return;
+        }
+        double macs = 0;
+        for (HostGemm.Call c : first) {
+            macs += c.macs();
+        }
+        for (HostGemm.Call c : second) {
+            macs += c.macs();
+        }
+        recordMatmuls(probe, first.size() + second.size(), System.nanoTime() - t0, macs);
+    }
+
     /** A new {@code op(a) op(b)} (2-D or batched rank-3), in a's data type. */
     public static INDArray mm(INDArray a, INDArray b, boolean transA, boolean transB) {
         return mm(a, b, transA, transB, 1.0);

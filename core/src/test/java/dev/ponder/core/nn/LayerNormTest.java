@@ -76,4 +76,44 @@ class LayerNormTest {
             assertTrue(dbFused.norm2Number().doubleValue() > 1, "gradients are not trivially zero");
         }
     }
+
+    /**
+     * The fused residual forms: forwardAdding (x += r, then LN) and backwardAdding (dx accumulated
+     * into the residual gradient) against the plain calls, on the host kernel and the reference.
+     */
+    @Test
+    void residualFormsEqualAddThenNorm() {
+        int d = 40;
+        int n = 700;
+        ParamRegistry reg = new ParamRegistry();
+        LayerNorm ln = new LayerNorm(reg, "ln", d);
+        ParamStore store = reg.build(DataType.FLOAT, 1);
+        GradCheck.randomizeParams(store, 9, 1.0);
+        INDArray x0 = GradCheck.random(5, n, d).castTo(DataType.FLOAT);
+        INDArray r = GradCheck.random(6, n, d).castTo(DataType.FLOAT);
+        INDArray dy = GradCheck.random(7, n, d).castTo(DataType.FLOAT);
+        INDArray acc0 = GradCheck.random(8, n, d).castTo(DataType.FLOAT);
+
+        INDArray x = x0.dup();
+        Fwd<LayerNorm.Saved> fused = ln.forwardAdding(x, r);
+        INDArray acc = acc0.dup();
+        ln.backwardAdding(fused.saved(), dy, acc);
+        INDArray dw = store.grad("ln.weight").dup();
+        store.zeroGrads();
+
+        INDArray sum = x0.add(r);
+        Fwd<LayerNorm.Saved> plain = ln.forward(sum);
+        INDArray want = acc0.add(ln.backward(plain.saved(), dy));
+        assertTrue(sum.equalsWithEps(x, 1e-6), "x holds x + r");
+        assertTrue(plain.out().equalsWithEps(fused.out(), 1e-5), "y");
+        assertTrue(want.equalsWithEps(acc, 1e-5), "accumulated dx");
+        assertTrue(store.grad("ln.weight").equalsWithEps(dw, 1e-4), "dweight");
+        store.zeroGrads();
+
+        INDArray ref = acc0.add(ln.backwardReference(ln.forwardReference(x0.add(r)).saved(), dy));
+        assertTrue(ref.equalsWithEps(acc, 1e-4), "against the ND4J reference");
+        INDArray y = x0.dup();
+        LayerNorm.addInPlace(y, r);
+        assertTrue(sum.equalsWithEps(y, 1e-6), "addInPlace");
+    }
 }

@@ -103,4 +103,31 @@ class AdamWTest {
         assertEquals(opts[1].stepCount(), opts[0].stepCount());
         assertTrue(stores[0].params().sub(initial).norm2Number().doubleValue() > 1e-3, "the steps moved the parameters");
     }
+
+    /** The update on SIMD lanes gives the scalar loop's bits (tails included), decayed or not. */
+    @Test
+    void lanesEqualTheScalarUpdate() {
+        int n = 203;
+        java.util.function.IntFunction<java.nio.ByteBuffer> buf = seed -> {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(8 * n).order(java.nio.ByteOrder.nativeOrder());
+            java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+            for (int i = 0; i < 2 * n; i++) {
+                b.putFloat(4 * i, (float) (r.nextDouble() * (seed == 3 ? 1e-3 : 2) - (seed == 3 ? 0 : 1)));
+            }
+            return b;
+        };
+        for (float decay : new float[] {1f, 0.999f}) {
+            AdamWKernel.Coefficients k = new AdamWKernel.Coefficients(0.9f, 0.1f, 0.999f, 0.001f, 1e-8f, 3e-3f, decay);
+            java.nio.ByteBuffer[] a = {buf.apply(1), buf.apply(2), buf.apply(3)};   // p, g, state (m then v >= 0)
+            java.nio.ByteBuffer[] b = {buf.apply(1), buf.apply(2), buf.apply(3)};
+            AdamWKernel.Scalar.update(a[0], a[1], a[2], n, 5, n, k);
+            VectorAdamW.update(b[0], b[1], b[2], n, 5, n, k);
+            for (int t = 0; t < 3; t += 2) {
+                for (int i = 0; i < 2 * n; i++) {
+                    assertEquals(Float.floatToRawIntBits(a[t].getFloat(4 * i)), Float.floatToRawIntBits(b[t].getFloat(4 * i)),
+                            (t == 0 ? "p" : "state") + " element " + i + " decay " + decay);
+                }
+            }
+        }
+    }
 }

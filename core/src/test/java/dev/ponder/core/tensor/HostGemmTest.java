@@ -147,6 +147,72 @@ class HostGemmTest {
         }
     }
 
+    /**
+     * Runs of gemms (HostGemm.sequence / inTwoLanes) split over threads give the bits of the calls
+     * made one by one: segment gemms into column blocks of one c, then accumulations into it, split
+     * together by rows in 1-3 parts; and two lanes (dx-like and dW-like runs) side by side.
+     */
+    @Test
+    void runsOfGemmsEqualTheirCallsOneByOne() {
+        Random rnd = new Random(12);
+        INDArray x = random(DataType.FLOAT, rnd, 200, 24);
+        INDArray w = random(DataType.FLOAT, rnd, 30, 24);                 // three [10, 24] segments
+        INDArray dy = random(DataType.FLOAT, rnd, 200, 30);
+        HostGemm.Mat xm = HostGemm.rowMajor(x);
+        HostGemm.Mat wm = HostGemm.rowMajor(w);
+        HostGemm.Mat dym = HostGemm.rowMajor(dy);
+        INDArray want = Nd4j.zeros(DataType.FLOAT, 200, 24);
+        INDArray wantGrad = random(DataType.FLOAT, rnd, 30, 24);
+        INDArray grad0 = wantGrad.dup();
+        java.util.function.BiFunction<INDArray, INDArray, java.util.List<java.util.List<HostGemm.Call>>> runs = (c, g) -> {
+            java.util.List<HostGemm.Call> dx = new java.util.ArrayList<>();
+            java.util.List<HostGemm.Call> dw = new java.util.ArrayList<>();
+            for (int s = 0; s < 3; s++) {
+                dx.add(new HostGemm.Call(dym.cols(10 * s, 10), false, wm.rows(10 * s, 10), false, HostGemm.rowMajor(c),
+                        0.5, s == 0 ? 0.0 : 1.0));
+                dw.add(new HostGemm.Call(dym.cols(10 * s, 10), true, xm, false, HostGemm.rowMajor(g).rows(10 * s, 10),
+                        1.0, 1.0));
+            }
+            return java.util.List.of(dx, dw);
+        };
+        var ref = runs.apply(want, wantGrad);
+        ref.get(0).forEach(HostGemm.Call::run);
+        ref.get(1).forEach(HostGemm.Call::run);
+        double[][] exact = reference(dy, w, Nd4j.zeros(DataType.FLOAT, 200, 24), false, false, 0.5, 0.0);
+        assertMatches(exact, want, 1e-5, "three segment products summed");
+        for (int parts = 1; parts <= 3; parts++) {
+            INDArray c = Nd4j.zeros(DataType.FLOAT, 200, 24);
+            INDArray g = grad0.dup();
+            var r = runs.apply(c, g);
+            HostGemm.split(r.get(0), parts);
+            HostGemm.split(r.get(1), parts);
+            assertEquals(want, c, "dx run in " + parts + " parts");
+            assertEquals(wantGrad, g, "dW run in " + parts + " parts");
+        }
+        INDArray c = Nd4j.zeros(DataType.FLOAT, 200, 24);
+        INDArray g = grad0.dup();
+        var r = runs.apply(c, g);
+        HostGemm.inTwoLanes(r.get(0), r.get(1));
+        assertEquals(want, c, "dx lane");
+        assertEquals(wantGrad, g, "dW lane");
+        // large enough for two threads to run the lanes side by side
+        INDArray a2 = random(DataType.FLOAT, rnd, 512, 128);
+        INDArray b2 = random(DataType.FLOAT, rnd, 128, 128);
+        INDArray c1 = Nd4j.zeros(DataType.FLOAT, 512, 128);
+        INDArray c2 = Nd4j.zeros(DataType.FLOAT, 128, 128);
+        INDArray w1 = c1.dup();
+        INDArray w2 = c2.dup();
+        HostGemm.gemm(HostGemm.rowMajor(a2), false, HostGemm.rowMajor(b2), false, HostGemm.rowMajor(w1), 1, 0);
+        HostGemm.gemm(HostGemm.rowMajor(a2), true, HostGemm.rowMajor(a2), false, HostGemm.rowMajor(w2), 1, 0);
+        HostGemm.inTwoLanes(
+                java.util.List.of(new HostGemm.Call(HostGemm.rowMajor(a2), false, HostGemm.rowMajor(b2), false,
+                        HostGemm.rowMajor(c1), 1, 0)),
+                java.util.List.of(new HostGemm.Call(HostGemm.rowMajor(a2), true, HostGemm.rowMajor(a2), false,
+                        HostGemm.rowMajor(c2), 1, 0)));
+        assertEquals(w1, c1, "first lane");
+        assertEquals(w2, c2, "second lane");
+    }
+
     @Test
     void layoutsItCannotServeFallBack() {
         INDArray x = Nd4j.rand(DataType.FLOAT, 4, 6);

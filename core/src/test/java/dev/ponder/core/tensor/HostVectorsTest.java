@@ -78,4 +78,70 @@ class HostVectorsTest {
             }
         }
     }
+
+    /** LayerNorm's row passes (NormRows): lanes against the scalar loops, bitwise. */
+    @Test
+    void normRowLanesEqualTheScalarLoops() {
+        for (int n : new int[] {1, 7, 8, 17, 64, 100, 256}) {
+            for (int off : new int[] {0, 3}) {
+                String at = "n " + n + " off " + off;
+                ByteBuffer x1 = random(off + n, n * 13L + off, 6);
+                ByteBuffer x2 = copy(x1);
+                ByteBuffer r = random(n + 1, n + 5L, 2);
+                assertEquals(NormRows.Scalar.addAndSum(x1, off, r, 1, n), VectorNormRows.addAndSum(x2, off, r, 1, n), 0.0,
+                        at + " add and sum");
+                assertSameBits(x1, x2, off + n, at + " residual add");
+                assertEquals(NormRows.Scalar.addAndSum(x1, off, null, 0, n), VectorNormRows.addAndSum(x2, off, null, 0, n),
+                        0.0, at + " sum");
+                float mean = 0.3f;
+                assertEquals(NormRows.Scalar.centredSquares(x1, off, n, mean), VectorNormRows.centredSquares(x2, off, n, mean),
+                        0.0, at + " squares");
+                float[] w = new float[n];
+                float[] b = new float[n];
+                for (int i = 0; i < n; i++) {
+                    w[i] = 0.5f + 0.01f * i;
+                    b[i] = -0.2f + 0.003f * i;
+                }
+                ByteBuffer y1 = random(n + 2, 1, 1);
+                ByteBuffer y2 = copy(y1);
+                ByteBuffer h1 = random(n, 2, 1);
+                ByteBuffer h2 = copy(h1);
+                NormRows.Scalar.normalize(x1, off, n, mean, 1.7f, w, b, y1, 2, h1, 0);
+                VectorNormRows.normalize(x2, off, n, mean, 1.7f, w, b, y2, 2, h2, 0);
+                assertSameBits(y1, y2, n + 2, at + " y");
+                assertSameBits(h1, h2, n, at + " xhat");
+                ByteBuffer dy = random(n + 1, n + 9L, 2);
+                float[] pw1 = new float[n];
+                float[] pb1 = new float[n];
+                float[] pw2 = new float[n];
+                float[] pb2 = new float[n];
+                double[] s1 = new double[2];
+                double[] s2 = new double[2];
+                for (int rep = 0; rep < 2; rep++) {                          // partials accumulate over rows
+                    NormRows.Scalar.gradSums(dy, 1, h1, 0, n, w, pw1, pb1, s1);
+                    VectorNormRows.gradSums(dy, 1, h2, 0, n, w, pw2, pb2, s2);
+                }
+                assertEquals(s1[0], s2[0], 0.0, at + " sum g");
+                assertEquals(s1[1], s2[1], 0.0, at + " sum g xhat");
+                for (int i = 0; i < n; i++) {
+                    assertEquals(Float.floatToRawIntBits(pw1[i]), Float.floatToRawIntBits(pw2[i]), at + " dw " + i);
+                    assertEquals(Float.floatToRawIntBits(pb1[i]), Float.floatToRawIntBits(pb2[i]), at + " db " + i);
+                }
+                for (boolean acc : new boolean[] {false, true}) {
+                    ByteBuffer dx1 = random(n + 4, 3, 1);
+                    ByteBuffer dx2 = copy(dx1);
+                    NormRows.Scalar.grad(dy, 1, h1, 0, n, w, 1.3f, 0.1f, -0.2f, dx1, 4, acc);
+                    VectorNormRows.grad(dy, 1, h2, 0, n, w, 1.3f, 0.1f, -0.2f, dx2, 4, acc);
+                    assertSameBits(dx1, dx2, n + 4, at + " dx accumulate " + acc);
+                }
+                ByteBuffer a1 = random(n, 4, 1);
+                ByteBuffer a2 = copy(a1);
+                for (int i = 0; i < n; i++) {
+                    NormRows.Scalar.addAt(a1, i, r, i + 1);
+                }
+                VectorNormRows.add(a2, 0, r, 1, n);
+                assertSameBits(a1, a2, n, at + " add");
+            }
+        }
+    }
 }
