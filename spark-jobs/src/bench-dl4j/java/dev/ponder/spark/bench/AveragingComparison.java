@@ -94,6 +94,19 @@ public final class AveragingComparison {
                         + "overhead %.3f s (broadcast create %.3f + fetch %.3f, tasks+aggregate %.3f)%n", size,
                         theirs.parameters(), m.size(), dRound, dLocal, dOver, med(m, Dl4jAveraging.Round::broadcastMs),
                         med(m, Dl4jAveraging.Round::fetchMs), med(m, Dl4jAveraging.Round::aggregateMs));
+                StringBuilder po = new StringBuilder();
+                StringBuilder dl = new StringBuilder();
+                for (int i = 0; i < ours.rounds().size(); i++) {
+                    ClusterTraining.Round x = ours.rounds().get(i);
+                    po.append(String.format(i == 0 ? "(%.2f: b %.2f r %.2f a %.2f)" : " %.2f: b %.2f r %.2f a %.2f",
+                            x.overhead(), x.broadcast(), x.replica(), x.aggregate()));
+                }
+                for (int i = 0; i < theirs.rounds().size(); i++) {
+                    double o = theirs.rounds().get(i).overheadMs() / 1e3;
+                    dl.append(String.format(i == 0 ? "(%.2f)" : " %.2f", o));
+                }
+                System.out.printf("  %s overhead per round, s (untimed in parentheses; b broadcast, r replica, a aggregate+launch): ponder %s; dl4j-spark %s%n",
+                        size, po, dl);
                 System.out.printf("size=%s params=%d ponder_overhead_s=%.4f dl4j_overhead_s=%.4f ratio=%.3f%n", size,
                         ours.parameters(), oOver, dOver, oOver / dOver);
                 System.out.flush();
