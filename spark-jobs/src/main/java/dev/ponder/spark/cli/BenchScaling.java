@@ -39,11 +39,11 @@ final class BenchScaling implements Callable<Integer> {
             + "default 128x2, 256x4, 512x4)")
     List<String> sizes = new ArrayList<>(List.of("128x2", "256x4", "512x4"));
 
-    @Option(names = "--rounds", defaultValue = "4", description = "averaging rounds per run, including the warm-up "
+    @Option(names = "--rounds", defaultValue = "6", description = "averaging rounds per run, including the warm-up "
             + "rounds; default ${DEFAULT-VALUE}")
     int rounds;
 
-    @Option(names = "--warmup", defaultValue = "1", description = "first rounds of each run left out of tokens/s and "
+    @Option(names = "--warmup", defaultValue = "2", description = "first rounds of each run left out of tokens/s and "
             + "the medians (executor start, JIT compilation on the training's cores); default ${DEFAULT-VALUE}")
     int warmup;
 
