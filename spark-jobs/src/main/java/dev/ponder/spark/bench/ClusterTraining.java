@@ -31,13 +31,22 @@ public final class ClusterTraining {
 
     /** One averaging round, as TrainDriver logged it (seconds). */
     public record Round(long startStep, double seconds, double broadcast, double local, double aggregate,
-            double overhead) {}
+            double overhead, double replica) {}
 
-    /** A run: its parameter count, tokens per round, and rounds in order (the first includes JVM warm-up). */
-    public record Result(long parameters, long tokensPerRound, List<Round> rounds) {
-        /** The rounds after the first, which pays for executor start, JIT and native-library loading. */
+    /**
+     * A run: its parameter count, tokens per round, rounds in order, and how many of the first
+     * rounds are warm-up (not measured: executor start, native-library loading, and the JIT
+     * compiling the kernels and Spark's paths on the same cores as the training).
+     */
+    public record Result(long parameters, long tokensPerRound, List<Round> rounds, int warmup) {
+        /** The rounds after the warm-up ones (all of them if the run has no more rounds than that). */
         public List<Round> measured() {
-            return rounds.size() > 1 ? rounds.subList(1, rounds.size()) : rounds;
+            return rounds.size() > warmup ? rounds.subList(warmup, rounds.size()) : rounds;
+        }
+
+        /** The same run with {@code n} warm-up rounds. */
+        public Result withWarmup(int n) {
+            return new Result(parameters, tokensPerRound, rounds, n);
         }
 
         public double tokensPerSecond() {
@@ -94,11 +103,12 @@ public final class ClusterTraining {
                     long start = r.get("round_start_step").asLong();
                     rounds.putIfAbsent(start, new Round(start, r.get("round_seconds").asDouble(),
                             r.get("broadcast_seconds").asDouble(), r.get("local_seconds").asDouble(),
-                            r.get("aggregate_seconds").asDouble(), r.get("overhead_seconds").asDouble()));
+                            r.get("aggregate_seconds").asDouble(), r.get("overhead_seconds").asDouble(),
+                            r.path("replica_seconds").asDouble(0)));
                 }
             }
             long params = JSON.readTree(runDir.resolve(RunData.EVAL_FILE).toFile()).get("parameters").asLong();
-            return new Result(params, tokensPerRound, new ArrayList<>(rounds.values()));
+            return new Result(params, tokensPerRound, new ArrayList<>(rounds.values()), 1);
         } catch (IOException e) {
             throw new UncheckedIOException("reading the metrics of " + runDir, e);
         }

@@ -39,9 +39,13 @@ final class BenchScaling implements Callable<Integer> {
             + "default 128x2, 256x4, 512x4)")
     List<String> sizes = new ArrayList<>(List.of("128x2", "256x4", "512x4"));
 
-    @Option(names = "--rounds", defaultValue = "4", description = "averaging rounds per run, the first one untimed "
-            + "(warm-up); default ${DEFAULT-VALUE}")
+    @Option(names = "--rounds", defaultValue = "6", description = "averaging rounds per run, including the warm-up "
+            + "rounds; default ${DEFAULT-VALUE}")
     int rounds;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "first rounds of each run left out of tokens/s and "
+            + "the medians (executor start, JIT compilation on the training's cores); default ${DEFAULT-VALUE}")
+    int warmup;
 
     @Option(names = "--executor-memory", defaultValue = "2g", description = "per executor; default ${DEFAULT-VALUE}")
     String executorMemory;
@@ -58,6 +62,10 @@ final class BenchScaling implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path work = Files.createTempDirectory("ponder-bench-scaling");
         StandaloneCluster cluster = null;
+        if (warmup < 0 || warmup >= rounds) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--warmup must be >= 0 and below --rounds ("
+                    + rounds + "), found " + warmup);
+        }
         try {
             ResolvedConfig base = RunConfigs.load(config, overrides, LoadedCheckpoint.hadoopConf(bench.parent.sparkConf()));
             sizes.forEach(size -> ClusterTraining.sizeOverrides(size, base, rounds)); // bad sizes fail before the cluster starts
@@ -67,9 +75,9 @@ final class BenchScaling implements Callable<Integer> {
                 master = cluster.masterUrl();
             }
             String data = ClusterTraining.prepareSyntheticData(work, base.getInt("train.seq_len"));
-            out.printf("bench scaling on %s: train.workers=2, local_steps=%d, batch %d x %d tokens, %d rounds (first "
-                    + "untimed); load average %s%n", master, base.getInt("train.local_steps"),
-                    base.getInt("train.batch_size"), base.getInt("train.seq_len"), rounds, loadAverage());
+            out.printf("bench scaling on %s: train.workers=2, local_steps=%d, batch %d x %d tokens, %d rounds (the "
+                    + "first %d untimed: warm-up); load average %s%n", master, base.getInt("train.local_steps"),
+                    base.getInt("train.batch_size"), base.getInt("train.seq_len"), rounds, warmup, loadAverage());
             for (int run = 0; run < sizes.size(); run++) {
                 String size = sizes.get(run);
                 List<String> sets = new ArrayList<>(overrides);
@@ -77,9 +85,13 @@ final class BenchScaling implements Callable<Integer> {
                 sets.add("data.path=" + data);
                 ResolvedConfig cfg = RunConfigs.load(config, sets, LoadedCheckpoint.hadoopConf(bench.parent.sparkConf()));
                 ClusterTraining.Result one = ClusterTraining.run(master, sparkConf(1, cluster != null), cfg,
-                        work.resolve(run + "-" + size + "-1exec")); // fresh run dirs: a repeated size never resumes
+                        work.resolve(run + "-" + size + "-1exec")).withWarmup(warmup); // fresh run dirs: never a resume
                 ClusterTraining.Result two = ClusterTraining.run(master, sparkConf(2, cluster != null), cfg,
-                        work.resolve(run + "-" + size + "-2exec"));
+                        work.resolve(run + "-" + size + "-2exec")).withWarmup(warmup);
+                out.printf("  %s 1 executor, every round (s: round/local steps broadcast replica aggregate): %s%n", size,
+                        perRound(one));
+                out.printf("  %s 2 executors, every round (s: round/local steps broadcast replica aggregate): %s%n",
+                        size, perRound(two));
                 // Round times are medians over the measured rounds; tokens/s is over all of them.
                 out.printf("  %s 1 executor: %.0f tokens/s, round %.3f s (both tasks in turn)%n", size,
                         one.tokensPerSecond(), one.median(ClusterTraining.Round::seconds));
@@ -104,6 +116,18 @@ final class BenchScaling implements Callable<Integer> {
             deleteTree(work);
         }
         return 0;
+    }
+
+    /** Every round of a run in order (the warm-up ones in parentheses): round / local steps, broadcast, replica, aggregate seconds. */
+    static String perRound(ClusterTraining.Result r) {
+        StringBuilder b = new StringBuilder();
+        int untimed = r.rounds().size() - r.measured().size();
+        for (int i = 0; i < r.rounds().size(); i++) {
+            ClusterTraining.Round x = r.rounds().get(i);
+            b.append(i == 0 ? "" : " ").append(i < untimed ? "(" : "").append(String.format("%.2f/%.2f %.2f %.2f %.2f",
+                    x.seconds(), x.local(), x.broadcast(), x.replica(), x.aggregate())).append(i < untimed ? ")" : "");
+        }
+        return b.toString();
     }
 
     /** 1, 5 and 15 minute load averages: other processes on the same cores distort a scaling ratio. */

@@ -115,6 +115,9 @@ class StandaloneClusterIT {
         seen.forEach((pid, omp) -> assertEquals("1/PASSIVE", omp, "OMP_NUM_THREADS/OMP_WAIT_POLICY of executor " + pid));
         // One-core executors would get the serial collector (see SparkSessions.useG1OnExecutors).
         commands.forEach((pid, cmd) -> assertTrue(cmd.contains("-XX:+UseG1GC"), "executor " + pid + ": " + cmd));
+        // Their heap on transparent huge pages (see SparkSessions.heapOnHugePagesOnExecutors).
+        commands.forEach((pid, cmd) -> assertTrue(cmd.contains("-XX:+UseTransparentHugePages"),
+                "executor " + pid + ": " + cmd));
         assertArrayEquals(reference, finalParams(run), 1e-6f, "cluster vs local[2] training");
         // Each logged step carries where its round's time went.
         JsonNode last = new ObjectMapper().readTree(Files.readAllLines(run.resolve("metrics.jsonl")).stream()
