@@ -141,8 +141,7 @@ public final class DenseStepBench {
     private static void step(LanguageModel model, AdamW opt, int[] tokens, int batch, int seqLen) {
         model.params().zeroGrads();
         model.forwardBackward(tokens, batch, seqLen + 1);
-        GradClip.clipByGlobalNorm(model.params().grads(), 1.0);
-        opt.step(1e-4);
+        opt.step(1e-4, GradClip.scale(GradClip.globalNorm(model.params().grads()), 1.0));
     }
 
     public static void main(String[] args) {

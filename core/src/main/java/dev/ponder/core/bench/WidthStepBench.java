@@ -93,8 +93,7 @@ public final class WidthStepBench {
                 model.params().zeroGrads();
                 model.forwardBackwardAtWidth(tokens, batch, seqLen + 1, w);
                 long t1 = System.nanoTime();
-                GradClip.clipByGlobalNorm(model.params().grads(), 1.0);
-                opt.step(1e-4);
+                opt.step(1e-4, GradClip.scale(GradClip.globalNorm(model.params().grads()), 1.0));
                 long t2 = System.nanoTime();
                 long cpu1 = processCpuNanos();
                 model.evaluateAtWidth(tokens, batch, seqLen + 1, w, false);
@@ -135,8 +134,7 @@ public final class WidthStepBench {
     private static void trainStep(SharcsLm model, AdamW opt, int[] tokens, int batch, int seqLen, double width) {
         model.params().zeroGrads();
         model.forwardBackwardAtWidth(tokens, batch, seqLen + 1, width);
-        GradClip.clipByGlobalNorm(model.params().grads(), 1.0);
-        opt.step(1e-4);
+        opt.step(1e-4, GradClip.scale(GradClip.globalNorm(model.params().grads()), 1.0));
     }
 
     static double median(double[] v) {

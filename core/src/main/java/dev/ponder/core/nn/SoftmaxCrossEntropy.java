@@ -26,8 +26,8 @@ public final class SoftmaxCrossEntropy {
 
     /**
      * Sum over rows of -log softmax(z)[i, targets[from + i]]. Overwrites {@code logits} with
-     * softmax - onehot when {@code withGrad} (unscaled: callers fold the 1/N into their gemms), else
-     * with the softmax.
+     * softmax - onehot when {@code withGrad} (unscaled: callers fold the 1/N into their gemms); else
+     * the logits are left unspecified (the host pass only reads them: evaluation needs the loss).
      */
     public static double inPlace(INDArray logits, int[] targets, int from, boolean withGrad) {
         return inPlace(logits, targets, from, withGrad, null);
@@ -78,11 +78,14 @@ public final class SoftmaxCrossEntropy {
                 float max = HostVectors.max(b, o, v);
                 int y = targets[from + i];
                 double zy = (double) b.getFloat((o + y) << 2) - max;          // read before it is overwritten
-                double s = HostVectors.expShifted(b, o, v, max);
-                HostVectors.scale(b, o, v, (float) (1.0 / s));
-                double li = Math.log(s) - zy;
+                double li;
                 if (withGrad) {
+                    double s = HostVectors.expShifted(b, o, v, max);
+                    HostVectors.scale(b, o, v, (float) (1.0 / s));
                     b.putFloat((o + y) << 2, b.getFloat((o + y) << 2) - 1f);
+                    li = Math.log(s) - zy;
+                } else {
+                    li = Math.log(HostVectors.sumExpShifted(b, o, v, max)) - zy;   // the loss only: no writes
                 }
                 sum += li;
                 if (rowLoss != null) {

@@ -92,15 +92,27 @@ public final class AdamW {
 
     /** Applies one update with learning rate {@code lr} from the current gradient buffer. */
     public void step(double lr) {
+        step(lr, 1.0);
+    }
+
+    /**
+     * Applies one update from the gradient buffer times {@code gradScale} (a clip factor,
+     * {@link GradClip#scale}): on the host kernel the factor rides on the update's own pass, else the
+     * gradient is scaled first.
+     */
+    public void step(double lr, double gradScale) {
         INDArray p = store.params();
         if (HostRows.available(p.reshape(1, p.length()))) {
             long t = step + 1;
             double alphaT = lr * Math.sqrt(1 - Math.pow(config.beta2(), t)) / (1 - Math.pow(config.beta1(), t));
             AdamWKernel.step(flatBytes(p), flatBytes(store.grads()), flatBytes(state),
                     Math.toIntExact(store.size()), store.layout().decayRuns(), 1.0 - lr * config.weightDecay(),
-                    config, alphaT);
+                    config, alphaT, gradScale);
             step++;
             return;
+        }
+        if (gradScale != 1.0) {
+            store.grads().muli(gradScale);
         }
         stepReference(lr);
     }

@@ -19,21 +19,22 @@ import java.util.List;
  * machine, a cost that does not shrink with SHARCS width or MoD capacity); a scalar loop in double
  * took ~30 ms, bound by its divides and square roots. The update is ND4J's formula in float:
  * alpha_t = lr sqrt(1 - b2^t) / (1 - b1^t) (computed once in double), m = b1 m + (1 - b1) g,
- * v = b2 v + (1 - b2) g^2, p = p d - alpha_t m / (sqrt(v) + eps).
+ * v = b2 v + (1 - b2) g^2, p = p d - alpha_t m / (sqrt(v) + eps), with g the gradient times the clip
+ * factor (1 unless clipping), applied here rather than in a pass of its own.
  */
 final class AdamWKernel {
     private AdamWKernel() {}
 
     /** The update's constants in float (d: the decay factor of the run being updated, else 1). */
     record Coefficients(float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2, float eps, float alpha,
-                        float decay) {
+                        float decay, float gradScale) {
         Coefficients withDecay(float d) {
-            return new Coefficients(beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps, alpha, d);
+            return new Coefficients(beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps, alpha, d, gradScale);
         }
     }
 
     static void step(ByteBuffer p, ByteBuffer g, ByteBuffer state, int n, List<ParamLayout.Range> decayRuns,
-                     double decay, AdamW.Config c, double alphaT) {
+                     double decay, AdamW.Config c, double alphaT, double gradScale) {
         long[] starts = new long[decayRuns.size()];
         long[] ends = new long[decayRuns.size()];
         for (int i = 0; i < starts.length; i++) {
@@ -41,7 +42,7 @@ final class AdamWKernel {
             ends[i] = starts[i] + decayRuns.get(i).length();
         }
         Coefficients plain = new Coefficients((float) c.beta1(), (float) (1 - c.beta1()), (float) c.beta2(),
-                (float) (1 - c.beta2()), (float) c.eps(), (float) alphaT, 1f);
+                (float) (1 - c.beta2()), (float) c.eps(), (float) alphaT, 1f, (float) gradScale);
         Coefficients decayed = plain.withDecay((float) decay);
         HostParallel.forRange(n, (long) n * 4, (from, to) -> {
             int i = from;
@@ -69,7 +70,7 @@ final class AdamWKernel {
 
         static void update(ByteBuffer p, ByteBuffer g, ByteBuffer state, int n, int from, int to, Coefficients k) {
             for (int i = from; i < to; i++) {
-                float gi = g.getFloat(i << 2);
+                float gi = g.getFloat(i << 2) * k.gradScale();
                 float m = Math.fma(state.getFloat(i << 2), k.beta1(), gi * k.oneMinusBeta1());
                 float v = Math.fma(state.getFloat((n + i) << 2), k.beta2(), gi * gi * k.oneMinusBeta2());
                 state.putFloat(i << 2, m);

@@ -22,11 +22,26 @@ public final class GradClip {
      * A non-finite norm is returned and the gradient left unscaled: the caller decides to skip.
      */
     public static double clipByGlobalNorm(INDArray grads, double maxNorm) {
-        double norm = HostRows.contiguous(grads) ? hostNorm(grads) : grads.norm2Number().doubleValue();
-        if (maxNorm > 0 && Double.isFinite(norm) && norm > maxNorm) {
-            grads.muli(maxNorm / (norm + 1e-6));
+        double norm = globalNorm(grads);
+        double scale = scale(norm, maxNorm);
+        if (scale != 1.0) {
+            grads.muli(scale);
         }
         return norm;
+    }
+
+    /** The global L2 norm of the flat gradient buffer (a host reduction for contiguous FLOAT). */
+    public static double globalNorm(INDArray grads) {
+        return HostRows.contiguous(grads) ? hostNorm(grads) : grads.norm2Number().doubleValue();
+    }
+
+    /**
+     * The factor clipping applies for this pre-clip norm: maxNorm / (norm + 1e-6) when norm > maxNorm
+     * and finite, else 1 (maxNorm <= 0 disables clipping). {@link AdamW#step(double, double)} applies
+     * it inside its pass, saving clipByGlobalNorm's separate pass over the gradient.
+     */
+    public static double scale(double norm, double maxNorm) {
+        return maxNorm > 0 && Double.isFinite(norm) && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1.0;
     }
 
     /**

@@ -25,7 +25,7 @@ final class VectorAdamW {
         int step = S.length();
         int i = from;
         for (; i + step <= to; i += step) {
-            FloatVector gv = load(g, i);
+            FloatVector gv = load(g, i).mul(k.gradScale());
             FloatVector m = load(state, i).fma(FloatVector.broadcast(S, k.beta1()), gv.mul(k.oneMinusBeta1()));
             FloatVector v = load(state, n + i).fma(FloatVector.broadcast(S, k.beta2()), gv.mul(gv).mul(k.oneMinusBeta2()));
             m.intoByteBuffer(state, i << 2, ORDER);

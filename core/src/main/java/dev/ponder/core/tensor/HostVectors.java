@@ -39,6 +39,11 @@ public final class HostVectors {
         return VECTOR ? VectorRows.expShifted(b, off, n, shift) : Scalar.expShifted(b, off, n, shift);
     }
 
+    /** The sum of exp(b[i] - shift) over [off, off + n) without writing b: expShifted's sum, bit for bit. */
+    public static double sumExpShifted(ByteBuffer b, int off, int n, float shift) {
+        return VECTOR ? VectorRows.sumExpShifted(b, off, n, shift) : Scalar.sumExpShifted(b, off, n, shift);
+    }
+
     /** b[i] *= s on [off, off + n). */
     public static void scale(ByteBuffer b, int off, int n, float s) {
         if (VECTOR) {
@@ -60,6 +65,24 @@ public final class HostVectors {
     /** sum of a[i] * b[i] for i in [0, n) (in double). */
     public static double dot(ByteBuffer a, int aOff, ByteBuffer b, int bOff, int n) {
         return VECTOR ? VectorRows.dot(a, aOff, b, bOff, n) : Scalar.dot(a, aOff, b, bOff, n);
+    }
+
+    /** b[i] = max(b[i], 0) on [off, off + n) (Math.max: NaN stays NaN, -0 becomes 0). */
+    public static void relu(ByteBuffer b, int off, int n) {
+        if (VECTOR) {
+            VectorRows.relu(b, off, n);
+        } else {
+            Scalar.relu(b, off, n);
+        }
+    }
+
+    /** g[i] = 0 where a[i] <= 0 (ReLU's backward from its output a), for i in [0, n). */
+    public static void reluGrad(ByteBuffer a, int aOff, ByteBuffer g, int gOff, int n) {
+        if (VECTOR) {
+            VectorRows.reluGrad(a, aOff, g, gOff, n);
+        } else {
+            Scalar.reluGrad(a, aOff, g, gOff, n);
+        }
     }
 
     /** b[i] = 0 on [off, off + n). */
@@ -148,6 +171,25 @@ public final class HostVectors {
             return s;
         }
 
+        static double sumExpShifted(ByteBuffer b, int off, int n, float shift) {
+            float[] lanes = new float[LANES];
+            int i = off;
+            int end = off + n;
+            for (; i + LANES <= end; i += LANES) {
+                for (int l = 0; l < LANES; l++) {
+                    lanes[l] += exp(b.getFloat((i + l) << 2) - shift);
+                }
+            }
+            double s = 0;
+            for (float l : lanes) {
+                s += l;
+            }
+            for (; i < end; i++) {
+                s += exp(b.getFloat(i << 2) - shift);
+            }
+            return s;
+        }
+
         static void scale(ByteBuffer b, int off, int n, float s) {
             for (int i = off; i < off + n; i++) {
                 b.putFloat(i << 2, b.getFloat(i << 2) * s);
@@ -158,6 +200,20 @@ public final class HostVectors {
             for (int i = 0; i < n; i++) {
                 int gi = (gOff + i) << 2;
                 g.putFloat(gi, p.getFloat((pOff + i) << 2) * (g.getFloat(gi) - c));
+            }
+        }
+
+        static void relu(ByteBuffer b, int off, int n) {
+            for (int i = off; i < off + n; i++) {
+                b.putFloat(i << 2, Math.max(b.getFloat(i << 2), 0f));
+            }
+        }
+
+        static void reluGrad(ByteBuffer a, int aOff, ByteBuffer g, int gOff, int n) {
+            for (int i = 0; i < n; i++) {
+                if (!(a.getFloat((aOff + i) << 2) > 0f)) {
+                    g.putFloat((gOff + i) << 2, 0f);
+                }
             }
         }
 

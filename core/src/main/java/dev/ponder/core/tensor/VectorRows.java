@@ -102,6 +102,21 @@ final class VectorRows {
         return s;
     }
 
+    static double sumExpShifted(ByteBuffer b, int off, int n, float shift) {
+        int step = S.length();
+        int i = off;
+        int end = off + n;
+        FloatVector acc = FloatVector.zero(S);
+        for (; i + step <= end; i += step) {
+            acc = acc.add(exp(load(b, i).sub(shift)));
+        }
+        double s = laneSum(acc);
+        for (; i < end; i++) {
+            s += HostVectors.exp(b.getFloat(i << 2) - shift);
+        }
+        return s;
+    }
+
     static void scale(ByteBuffer b, int off, int n, float s) {
         int step = S.length();
         int i = off;
@@ -125,6 +140,27 @@ final class VectorRows {
             int gi = (gOff + i) << 2;
             g.putFloat(gi, p.getFloat((pOff + i) << 2) * (g.getFloat(gi) - c));
         }
+    }
+
+    static void relu(ByteBuffer b, int off, int n) {
+        int step = S.length();
+        int i = off;
+        int end = off + n;
+        for (; i + step <= end; i += step) {
+            load(b, i).max(0f).intoByteBuffer(b, i << 2, ORDER);
+        }
+        HostVectors.Scalar.relu(b, i, end - i);
+    }
+
+    static void reluGrad(ByteBuffer a, int aOff, ByteBuffer g, int gOff, int n) {
+        int step = S.length();
+        int i = 0;
+        FloatVector zero = FloatVector.zero(S);
+        for (; i + step <= n; i += step) {
+            FloatVector gv = load(g, gOff + i);
+            zero.blend(gv, load(a, aOff + i).compare(VectorOperators.GT, 0f)).intoByteBuffer(g, (gOff + i) << 2, ORDER);
+        }
+        HostVectors.Scalar.reluGrad(a, aOff + i, g, gOff + i, n - i);
     }
 
     static double dot(ByteBuffer a, int aOff, ByteBuffer b, int bOff, int n) {

@@ -45,10 +45,10 @@ public final class LocalTrainer {
         ParamStore store = model.params();
         store.zeroGrads();
         StepStats stats = model.forwardBackward(tokens, batch, window);
-        double norm = GradClip.clipByGlobalNorm(store.grads(), clip);
+        double norm = GradClip.globalNorm(store.grads());
         double lr = schedule.lr(optimizer.stepCount());
         if (Double.isFinite(stats.totalLoss()) && Double.isFinite(norm)) {
-            optimizer.step(lr);
+            optimizer.step(lr, GradClip.scale(norm, clip));                // the clip rides on the update's pass
         }
         return new StepResult(stats, norm, lr);
     }

@@ -36,7 +36,9 @@ class SoftmaxCrossEntropyTest {
                 assertEquals(rowB[5 + i], rowA[5 + i], 1e-4 * (1 + Math.abs(rowB[5 + i])), "row " + i);
             }
             assertTrue(rowA[5 + 7] > 240, "the far-off target's loss is finite and large: " + rowA[5 + 7]);
-            assertTrue(b.equalsWithEps(a, 1e-6), "softmax (minus one-hot), grad " + withGrad);
+            if (withGrad) {                                      // without, the fused pass leaves z unspecified
+                assertTrue(b.equalsWithEps(a, 1e-6), "softmax minus one-hot");
+            }
         }
         assertThrows(IllegalArgumentException.class,
                 () -> SoftmaxCrossEntropy.inPlace(z.dup(), new int[] {v}, 0, false), "target out of range is named");

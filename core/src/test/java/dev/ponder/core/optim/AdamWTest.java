@@ -95,7 +95,11 @@ class AdamWTest {
             INDArray g = dev.ponder.core.GradCheck.random(10 + step, stores[0].size()).castTo(DataType.FLOAT);
             stores[0].grads().assign(g);
             stores[1].grads().assign(g);
-            opts[0].step(0.01 * (step + 1));
+            // the fused kernel applies the clip factor in its pass; the reference clips the buffer first
+            double scale = GradClip.scale(GradClip.globalNorm(stores[0].grads()), 40.0);
+            assertTrue(scale < 1, "the clip is active");
+            opts[0].step(0.01 * (step + 1), scale);
+            assertEquals(GradClip.globalNorm(stores[1].grads()), GradClip.clipByGlobalNorm(stores[1].grads(), 40.0));
             opts[1].stepReference(0.01 * (step + 1));
             assertTrue(stores[1].params().equalsWithEps(stores[0].params(), 1e-5), "params after step " + step);
             assertTrue(opts[1].state().equalsWithEps(opts[0].state(), 1e-5), "state after step " + step);
@@ -117,7 +121,7 @@ class AdamWTest {
             return b;
         };
         for (float decay : new float[] {1f, 0.999f}) {
-            AdamWKernel.Coefficients k = new AdamWKernel.Coefficients(0.9f, 0.1f, 0.999f, 0.001f, 1e-8f, 3e-3f, decay);
+            AdamWKernel.Coefficients k = new AdamWKernel.Coefficients(0.9f, 0.1f, 0.999f, 0.001f, 1e-8f, 3e-3f, decay, 0.7f);
             java.nio.ByteBuffer[] a = {buf.apply(1), buf.apply(2), buf.apply(3)};   // p, g, state (m then v >= 0)
             java.nio.ByteBuffer[] b = {buf.apply(1), buf.apply(2), buf.apply(3)};
             AdamWKernel.Scalar.update(a[0], a[1], a[2], n, 5, n, k);

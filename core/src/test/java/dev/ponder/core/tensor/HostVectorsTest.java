@@ -63,7 +63,10 @@ class HostVectorsTest {
                 // bitwise: a run's results must not depend on the JVM option, the JIT or the machine
                 assertEquals(HostVectors.Scalar.max(a, off, n), VectorRows.max(b, off, n), at);
                 float shift = HostVectors.Scalar.max(a, off, n);
+                double sum = HostVectors.Scalar.sumExpShifted(a, off, n, shift);
+                assertEquals(sum, VectorRows.sumExpShifted(b, off, n, shift), 0.0, at + " sum of exp");
                 double sa = HostVectors.Scalar.expShifted(a, off, n, shift);
+                assertEquals(sum, sa, 0.0, at + " the sum without writes is expShifted's");
                 assertEquals(sa, VectorRows.expShifted(b, off, n, shift), 0.0, at);
                 assertSameBits(a, b, off + n + 3, at + " exp");
                 HostVectors.Scalar.scale(a, off, n, 0.37f);
@@ -75,6 +78,14 @@ class HostVectorsTest {
                 HostVectors.Scalar.softmaxGrad(a, off, g1, 2, n, 0.25f);
                 VectorRows.softmaxGrad(b, off, g2, 2, n, 0.25f);
                 assertSameBits(g1, g2, n + 2, at + " softmax gradient");
+                a.putFloat(4 * off, -0f);
+                b.putFloat(4 * off, -0f);
+                HostVectors.Scalar.relu(a, off, n);
+                VectorRows.relu(b, off, n);
+                assertSameBits(a, b, off + n + 3, at + " relu");
+                HostVectors.Scalar.reluGrad(a, off, g1, 2, n);
+                VectorRows.reluGrad(b, off, g2, 2, n);
+                assertSameBits(g1, g2, n + 2, at + " relu gradient");
             }
         }
     }
