@@ -164,19 +164,23 @@ public final class NormRows {
                     pb[j] = gy + pb[j];
                 }
             }
-            double sg = sumLanes(accG);
-            double sgh = sumLanes(accGh);
+            sums[0] = sumLanes(accG);
+            sums[1] = sumLanes(accGh);
+            gradSumsTail(dy, dyOff, h, hOff, i, n, w, pw, pb, sums);
+        }
+
+        /** Elements [i, n) after the whole lanes: added to sums one by one (both paths' tail). */
+        static void gradSumsTail(ByteBuffer dy, int dyOff, ByteBuffer h, int hOff, int i, int n, float[] w, float[] pw,
+                                 float[] pb, double[] sums) {
             for (; i < n; i++) {
                 float gy = dy.getFloat((dyOff + i) << 2);
                 float hv = h.getFloat((hOff + i) << 2);
                 float g = gy * w[i];
-                sg += g;
-                sgh += g * hv;
+                sums[0] += g;
+                sums[1] += g * hv;
                 pw[i] = Math.fma(gy, hv, pw[i]);
                 pb[i] = gy + pb[i];
             }
-            sums[0] = sg;
-            sums[1] = sgh;
         }
 
         static void grad(ByteBuffer dy, int dyOff, ByteBuffer h, int hOff, int n, float[] w, float rstd, float meanG,

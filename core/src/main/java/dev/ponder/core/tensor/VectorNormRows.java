@@ -18,17 +18,11 @@ final class VectorNormRows {
     private VectorNormRows() {}
 
     private static FloatVector load(ByteBuffer b, int i) {
-        return FloatVector.fromByteBuffer(S, b, i << 2, ORDER);
+        return VectorRows.load(b, i);
     }
 
     private static double laneSum(FloatVector acc) {
-        float[] lanes = new float[S.length()];
-        acc.intoArray(lanes, 0);
-        double s = 0;
-        for (float l : lanes) {
-            s += l;
-        }
-        return s;
+        return VectorRows.laneSum(acc);
     }
 
     static double addAndSum(ByteBuffer x, int xOff, ByteBuffer r, int rOff, int n) {
@@ -106,19 +100,9 @@ final class VectorNormRows {
             gy.fma(hv, FloatVector.fromArray(S, pw, i)).intoArray(pw, i);
             gy.add(FloatVector.fromArray(S, pb, i)).intoArray(pb, i);
         }
-        double sg = laneSum(accG);
-        double sgh = laneSum(accGh);
-        for (; i < n; i++) {
-            float gy = dy.getFloat((dyOff + i) << 2);
-            float hv = h.getFloat((hOff + i) << 2);
-            float g = gy * w[i];
-            sg += g;
-            sgh += g * hv;
-            pw[i] = Math.fma(gy, hv, pw[i]);
-            pb[i] = gy + pb[i];
-        }
-        sums[0] = sg;
-        sums[1] = sgh;
+        sums[0] = laneSum(accG);
+        sums[1] = laneSum(accGh);
+        NormRows.Scalar.gradSumsTail(dy, dyOff, h, hOff, i, n, w, pw, pb, sums);
     }
 
     static void grad(ByteBuffer dy, int dyOff, ByteBuffer h, int hOff, int n, float[] w, float rstd, float meanG,

@@ -25,7 +25,7 @@ final class VectorRows {
 
     private VectorRows() {}
 
-    private static FloatVector load(ByteBuffer b, int i) {
+    static FloatVector load(ByteBuffer b, int i) {
         return FloatVector.fromByteBuffer(S, b, i << 2, ORDER);
     }
 
@@ -55,7 +55,7 @@ final class VectorRows {
     }
 
     /** The lanes' sum in lane order (in double). */
-    private static double laneSum(FloatVector acc) {
+    static double laneSum(FloatVector acc) {
         float[] lanes = new float[S.length()];
         acc.intoArray(lanes, 0);
         double s = 0;
