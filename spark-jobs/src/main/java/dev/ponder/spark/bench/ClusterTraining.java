@@ -29,9 +29,18 @@ public final class ClusterTraining {
 
     private ClusterTraining() {}
 
-    /** One averaging round, as TrainDriver logged it (seconds). */
+    /**
+     * One averaging round, as TrainDriver logged it (seconds): {@code seconds} is the round's job
+     * (broadcast to results), {@code driver} the driver's work before it (averaging the previous
+     * round's results, logging; 0 for a run's first round).
+     */
     public record Round(long startStep, double seconds, double broadcast, double local, double aggregate,
-            double overhead, double replica) {}
+            double overhead, double replica, double driver) {
+        /** Wall time the round took the run: its job and the driver's work before it. */
+        public double wall() {
+            return seconds + driver;
+        }
+    }
 
     /**
      * A run: its parameter count, tokens per round, rounds in order, and how many of the first
@@ -49,8 +58,9 @@ public final class ClusterTraining {
             return new Result(parameters, tokensPerRound, rounds, n);
         }
 
+        /** Over the measured rounds' wall time, the driver's work between rounds included. */
         public double tokensPerSecond() {
-            return tokensPerRound * measured().size() / sum(Round::seconds);
+            return tokensPerRound * measured().size() / sum(Round::wall);
         }
 
         public double mean(ToDoubleFunction<Round> f) {
@@ -62,7 +72,7 @@ public final class ClusterTraining {
          * work, so the closest to what the configuration itself can do.
          */
         public double bestRoundTokensPerSecond() {
-            return tokensPerRound / measured().stream().mapToDouble(Round::seconds).min().orElse(Double.NaN);
+            return tokensPerRound / measured().stream().mapToDouble(Round::wall).min().orElse(Double.NaN);
         }
 
         /** Median over the measured rounds: on a shared machine a burst of other work hits a few rounds. */
@@ -104,7 +114,7 @@ public final class ClusterTraining {
                     rounds.putIfAbsent(start, new Round(start, r.get("round_seconds").asDouble(),
                             r.get("broadcast_seconds").asDouble(), r.get("local_seconds").asDouble(),
                             r.get("aggregate_seconds").asDouble(), r.get("overhead_seconds").asDouble(),
-                            r.path("replica_seconds").asDouble(0)));
+                            r.path("replica_seconds").asDouble(0), r.path("driver_seconds").asDouble(0)));
                 }
             }
             long params = JSON.readTree(runDir.resolve(RunData.EVAL_FILE).toFile()).get("parameters").asLong();

@@ -76,7 +76,8 @@ final class BenchScaling implements Callable<Integer> {
             }
             String data = ClusterTraining.prepareSyntheticData(work, base.getInt("train.seq_len"));
             out.printf("bench scaling on %s: train.workers=2, local_steps=%d, batch %d x %d tokens, %d rounds (the "
-                    + "first %d untimed: warm-up); load average %s%n", master, base.getInt("train.local_steps"),
+                    + "first %d untimed: warm-up; tokens/s over the other rounds' jobs and the driver's work between "
+                    + "them); load average %s%n", master, base.getInt("train.local_steps"),
                     base.getInt("train.batch_size"), base.getInt("train.seq_len"), rounds, warmup, loadAverage());
             for (int run = 0; run < sizes.size(); run++) {
                 String size = sizes.get(run);
@@ -88,25 +89,28 @@ final class BenchScaling implements Callable<Integer> {
                         work.resolve(run + "-" + size + "-1exec")).withWarmup(warmup); // fresh run dirs: never a resume
                 ClusterTraining.Result two = ClusterTraining.run(master, sparkConf(2, cluster != null), cfg,
                         work.resolve(run + "-" + size + "-2exec")).withWarmup(warmup);
-                out.printf("  %s 1 executor, every round (s: round/local steps broadcast replica aggregate): %s%n", size,
+                out.printf("  %s 1 executor, every round (s: round/local steps broadcast replica aggregate driver): %s%n", size,
                         perRound(one));
-                out.printf("  %s 2 executors, every round (s: round/local steps broadcast replica aggregate): %s%n",
+                out.printf("  %s 2 executors, every round (s: round/local steps broadcast replica aggregate driver): %s%n",
                         size, perRound(two));
-                // Round times are medians over the measured rounds; tokens/s is over all of them.
-                out.printf("  %s 1 executor: %.0f tokens/s, round %.3f s (both tasks in turn)%n", size,
-                        one.tokensPerSecond(), one.median(ClusterTraining.Round::seconds));
+                // Round times are medians over the measured rounds; tokens/s is over all of them, each
+                // with the driver's work before it (averaging the previous results, logging).
+                out.printf("  %s 1 executor: %.0f tokens/s, round %.3f s (both tasks in turn) + driver %.3f s%n", size,
+                        one.tokensPerSecond(), one.median(ClusterTraining.Round::seconds),
+                        one.median(ClusterTraining.Round::driver));
                 out.printf("  %s 2 executors: %.0f tokens/s, round %.3f s = local steps %.3f + broadcast %.3f + "
-                        + "aggregate %.3f (+ launch); overhead %.3f s%n", size, two.tokensPerSecond(),
+                        + "aggregate %.3f (+ launch); overhead %.3f s; + driver %.3f s%n", size, two.tokensPerSecond(),
                         two.median(ClusterTraining.Round::seconds), two.median(ClusterTraining.Round::local),
                         two.median(ClusterTraining.Round::broadcast), two.median(ClusterTraining.Round::aggregate),
-                        two.median(ClusterTraining.Round::overhead));
+                        two.median(ClusterTraining.Round::overhead), two.median(ClusterTraining.Round::driver));
                 out.printf("size=%s params=%d tps_1=%.1f tps_2=%.1f ratio=%.3f best_round_ratio=%.3f broadcast_s_2=%.4f "
-                        + "aggregate_s_2=%.4f overhead_s_2=%.4f round_s_2=%.4f load=%s%n", size, two.parameters(),
+                        + "aggregate_s_2=%.4f overhead_s_2=%.4f round_s_2=%.4f driver_s_2=%.4f load=%s%n", size,
+                        two.parameters(),
                         one.tokensPerSecond(), two.tokensPerSecond(), two.tokensPerSecond() / one.tokensPerSecond(),
                         two.bestRoundTokensPerSecond() / one.bestRoundTokensPerSecond(),
                         two.median(ClusterTraining.Round::broadcast), two.median(ClusterTraining.Round::aggregate),
                         two.median(ClusterTraining.Round::overhead), two.median(ClusterTraining.Round::seconds),
-                        loadAverage().split(" ")[0]);
+                        two.median(ClusterTraining.Round::driver), loadAverage().split(" ")[0]);
                 out.flush();
             }
         } finally {
@@ -118,14 +122,18 @@ final class BenchScaling implements Callable<Integer> {
         return 0;
     }
 
-    /** Every round of a run in order (the warm-up ones in parentheses): round / local steps, broadcast, replica, aggregate seconds. */
+    /**
+     * Every round of a run in order (the warm-up ones in parentheses): round / local steps,
+     * broadcast, replica, aggregate seconds, and the driver's work before the round.
+     */
     static String perRound(ClusterTraining.Result r) {
         StringBuilder b = new StringBuilder();
         int untimed = r.rounds().size() - r.measured().size();
         for (int i = 0; i < r.rounds().size(); i++) {
             ClusterTraining.Round x = r.rounds().get(i);
-            b.append(i == 0 ? "" : " ").append(i < untimed ? "(" : "").append(String.format("%.2f/%.2f %.2f %.2f %.2f",
-                    x.seconds(), x.local(), x.broadcast(), x.replica(), x.aggregate())).append(i < untimed ? ")" : "");
+            b.append(i == 0 ? "" : " ").append(i < untimed ? "(" : "").append(String.format("%.2f/%.2f %.2f %.2f %.2f %.3f",
+                    x.seconds(), x.local(), x.broadcast(), x.replica(), x.aggregate(), x.driver()))
+                    .append(i < untimed ? ")" : "");
         }
         return b.toString();
     }

@@ -91,6 +91,7 @@ public final class TrainDriver {
         long lastCheckpoint = store.committedSteps().isEmpty() ? -1 : state.step;
         RoutingStats loadWindow = RoutingStats.EMPTY; // expert load since the last checkpoint
         long windowStart = state.step;
+        long previousRoundEnd = -1; // nanoTime at which this process's previous round's job returned
         while (state.step < settings.steps()) {
             int k = (int) Math.min(settings.localSteps(), settings.steps() - state.step);
             // Spark UI: rounds counted over the whole run (not this process), so resumed runs read the same.
@@ -98,8 +99,12 @@ public final class TrainDriver {
                     state.step / settings.localSteps() + 1, (settings.steps() + settings.localSteps() - 1)
                     / settings.localSteps(), state.step, runDir.getName()), false);
             long t0 = System.nanoTime();
+            // The driver's work since the previous round's job returned: averaging its results,
+            // logging, validation and checkpoints (0 for this process's first round).
+            double driverSeconds = previousRoundEnd < 0 ? 0 : (t0 - previousRoundEnd) / 1e9;
             RoundResult r = runRound(state, k);
-            double seconds = (System.nanoTime() - t0) / 1e9;
+            previousRoundEnd = System.nanoTime();
+            double seconds = (previousRoundEnd - t0) / 1e9;
             if (r.failure != null) {
                 throw new TrainingDiverged(r.failure + "; stopped without saving this state; the last good checkpoint is "
                         + (lastCheckpoint >= 0 ? "step " + lastCheckpoint + " in " + store.stepDir(lastCheckpoint)
@@ -125,7 +130,7 @@ public final class TrainDriver {
                 if (step % settings.logEvery() == 0 || step == settings.steps()) {
                     Map<String, Object> rec = stepRecord(step, r, j, tokPerS, before, k);
                     rec.put("flops_per_token", flopsPerToken);
-                    putRoundTimes(rec, r, seconds, lastBroadcastCreateSeconds);
+                    putRoundTimes(rec, r, seconds, lastBroadcastCreateSeconds, driverSeconds);
                     logged.add(rec);
                 }
             }
@@ -243,16 +248,20 @@ public final class TrainDriver {
      * worker's local steps; {@code replica_seconds} = the slowest worker's replica build and state
      * load (part of the task, outside the local steps); {@code aggregate_seconds} = the rest after the slowest task: task
      * launch, result serialization and transfer, tree reduction on the driver;
-     * {@code overhead_seconds} = everything but the local steps (what averaging costs per round).
+     * {@code overhead_seconds} = everything but the local steps (what averaging costs per round);
+     * {@code driver_seconds} = the driver's work between the previous round's job and this one
+     * (averaging, logging, validation, checkpoints; 0 for a process's first round), outside
+     * {@code round_seconds}.
      */
     private static void putRoundTimes(Map<String, Object> m, RoundResult r, double roundSeconds,
-            double broadcastCreateSeconds) {
+            double broadcastCreateSeconds, double driverSeconds) {
         m.put("round_seconds", roundSeconds);
         m.put("broadcast_seconds", broadcastCreateSeconds + r.fetchSeconds);
         m.put("local_seconds", r.stepSeconds);
         m.put("replica_seconds", r.replicaSeconds);
         m.put("aggregate_seconds", Math.max(0, roundSeconds - broadcastCreateSeconds - r.taskSeconds));
         m.put("overhead_seconds", Math.max(0, roundSeconds - r.stepSeconds));
+        m.put("driver_seconds", driverSeconds);
     }
 
     private Map<String, Object> stepRecord(long step, RoundResult r, int j, double tokPerS, long roundStart, int k) {

@@ -100,6 +100,14 @@ class TrainTelemetryTest {
                     .orElseThrow();
             assertTrue(!step1.has("histograms"), "a round's compute joins its last logged step (2), not step 1");
             assertEquals(ceSum / tokens, step1.get("loss").asDouble(), 1e-6);
+            // The driver's work between rounds (here round 1's averaging, logging and validation) is
+            // logged with the next round, outside its round_seconds; a process's first round has none.
+            for (JsonNode r : records) {
+                if (r.has("round_seconds")) {
+                    double driver = r.get("driver_seconds").asDouble(-1);
+                    assertTrue(r.get("round_start_step").asLong() == 0 ? driver == 0 : driver > 0, r.toString());
+                }
+            }
 
             // Per-token compute: exact token counts over all rounds and workers (dense: every token, every layer).
             List<JsonNode> compute = records.stream().filter(r -> r.has("histograms") && r.has("loss"))
