@@ -56,10 +56,7 @@ public enum Activation {
             if (HostRows.contiguous(saved) && HostRows.contiguous(dOut) && saved.length() == dOut.length()) {
                 ByteBuffer a = flatBytes(saved);
                 ByteBuffer g = flatBytes(dOut);
-                HostParallel.forRange(blocks(saved.length()), saved.length(), (from, to) -> {
-                    int off = from * BLOCK;
-                    HostVectors.reluGrad(a, off, g, off, (int) Math.min((long) to * BLOCK, saved.length()) - off);
-                });
+                inBlocks(saved.length(), (off, len) -> HostVectors.reluGrad(a, off, g, off, len));
                 return dOut;
             }
             return Ops.reluBackwardInPlace(saved, dOut);
@@ -80,15 +77,17 @@ public enum Activation {
      */
     private static INDArray hostRelu(INDArray h) {
         ByteBuffer b = flatBytes(h);
-        HostParallel.forRange(blocks(h.length()), h.length(), (from, to) -> {
-            int off = from * BLOCK;
-            HostVectors.relu(b, off, (int) Math.min((long) to * BLOCK, h.length()) - off);
-        });
+        inBlocks(h.length(), (off, len) -> HostVectors.relu(b, off, len));
         return h;
     }
 
-    private static int blocks(long n) {
-        return (int) ((n + BLOCK - 1) / BLOCK);
+    /** Runs {@code body(offset, length)} over [0, n) in blocks of {@link #BLOCK}, split over the task's threads. */
+    private static void inBlocks(long n, java.util.function.BiConsumer<Integer, Integer> body) {
+        int blocks = (int) ((n + BLOCK - 1) / BLOCK);
+        HostParallel.forRange(blocks, n, (from, to) -> {
+            int off = from * BLOCK;
+            body.accept(off, (int) Math.min((long) to * BLOCK, n) - off);
+        });
     }
 
     private static ByteBuffer flatBytes(INDArray a) {

@@ -24,8 +24,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>On the CPU (row-major FLOAT/DOUBLE input) forward and backward are CBLAS calls on the
  * parameter's blocks in place, full width or sliced; the weight gradient accumulates straight into
  * its (possibly strided) block with beta = 1, beside the dx gemms. Elsewhere the ND4J path runs,
- * with a sliced gradient through a temporary. Sliced blocks are explicit (buffer, shape, stride, offset) views ({@link Views#block}),
- * never ND4J's slice()/point indexing, which reads wrong memory on parameter views in M2.1.
+ * with a sliced gradient through a temporary. Sliced blocks are explicit (buffer, shape, stride,
+ * offset) views ({@link Views#block}), never ND4J's slice()/point indexing, which reads wrong
+ * memory on parameter views in M2.1.
  */
 public final class Linear {
     private final String name;

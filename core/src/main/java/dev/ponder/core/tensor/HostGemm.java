@@ -239,11 +239,16 @@ public final class HostGemm {
      * threads of three half-height gemms); others split one by one.
      */
     public static void sequence(List<Call> calls) {
+        split(calls, macs(calls) < SPLIT_MACS ? 1 : HostParallel.threads());
+    }
+
+    /** Multiply-adds of a run of calls. */
+    public static long macs(List<Call> calls) {
         long macs = 0;
         for (Call c : calls) {
             macs += c.macs();
         }
-        split(calls, macs < SPLIT_MACS ? 1 : HostParallel.threads());
+        return macs;
     }
 
     /**
@@ -257,24 +262,16 @@ public final class HostGemm {
      * two took 1.52 ms one after the other with each split in two, 0.90 ms side by side.
      */
     public static void inTwoLanes(List<Call> first, List<Call> second) {
-        long a = 0;
-        long b = 0;
-        for (Call c : first) {
-            a += c.macs();
-        }
-        for (Call c : second) {
-            b += c.macs();
-        }
+        long a = macs(first);
+        long b = macs(second);
         int threads = HostParallel.threads();
         if (threads < 2 || Math.min(a, b) < PAIR_MACS) {
             sequence(first);
             sequence(second);
             return;
         }
-        long totalA = a;
-        long totalB = b;
         HostParallel.forChunks(2, 2, (lane, from, to) -> split(lane == 0 ? first : second,
-                (lane == 0 ? totalA : totalB) < SPLIT_MACS ? 1 : Math.max(1, threads / 2)));
+                (lane == 0 ? a : b) < SPLIT_MACS ? 1 : Math.max(1, threads / 2)));
     }
 
     /** Runs the calls in order in {@code parts} parts each (1: as they are). */
@@ -287,22 +284,14 @@ public final class HostGemm {
         boolean together = calls.size() > 1 && rows >= MIN_SPLIT_ROWS * parts
                 && calls.stream().allMatch(c -> c.c().rows() == rows);
         if (together) {
-            java.util.stream.IntStream.range(0, parts).parallel().forEach(p -> {
-                int from = (int) ((long) rows * p / parts);
-                int len = (int) ((long) rows * (p + 1) / parts) - from;
-                calls.forEach(c -> c.rowPart(from, len).run());
-            });
+            HostParallel.forChunks(rows, parts, (p, from, to) -> calls.forEach(c -> c.rowPart(from, to - from).run()));
             return;
         }
         for (Call call : calls) {
             Mat c = call.c();
             boolean byRows = c.rows() >= Math.min(MIN_SPLIT_ROWS, c.cols()) * parts;
-            int n = byRows ? c.rows() : c.cols();
-            java.util.stream.IntStream.range(0, parts).parallel().forEach(p -> {
-                int from = (int) ((long) n * p / parts);
-                int len = (int) ((long) n * (p + 1) / parts) - from;
-                (byRows ? call.rowPart(from, len) : call.colPart(from, len)).run();
-            });
+            HostParallel.forChunks(byRows ? c.rows() : c.cols(), parts, (p, from, to) ->
+                    (byRows ? call.rowPart(from, to - from) : call.colPart(from, to - from)).run());
         }
     }
 

@@ -132,7 +132,11 @@ public final class NormRows {
                     lanes[l] = Math.fma(c, c, lanes[l]);
                 }
             }
-            double s = sumLanes(lanes);
+            return centredSquaresTail(x, xOff, i, n, mean, sumLanes(lanes));
+        }
+
+        /** s plus the squares of elements [i, n) after the whole lanes, one by one (both paths' tail). */
+        static double centredSquaresTail(ByteBuffer x, int xOff, int i, int n, float mean, double s) {
             for (; i < n; i++) {
                 float c = x.getFloat((xOff + i) << 2) - mean;
                 s += c * c;

@@ -127,14 +127,8 @@ public final class Ops {
         if (probe == null) {
             return;
         }
-        double macs = 0;
-        for (HostGemm.Call c : first) {
-            macs += c.macs();
-        }
-        for (HostGemm.Call c : second) {
-            macs += c.macs();
-        }
-        recordMatmuls(probe, first.size() + second.size(), System.nanoTime() - t0, macs);
+        recordMatmuls(probe, first.size() + second.size(), System.nanoTime() - t0,
+                (double) HostGemm.macs(first) + HostGemm.macs(second));
     }
 
     /** A new {@code op(a) op(b)} (2-D or batched rank-3), in a's data type. */

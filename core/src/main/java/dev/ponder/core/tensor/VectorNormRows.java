@@ -63,12 +63,7 @@ final class VectorNormRows {
             FloatVector c = load(x, xOff + i).sub(mean);
             acc = c.fma(c, acc);
         }
-        double s = laneSum(acc);
-        for (; i < n; i++) {
-            float c = x.getFloat((xOff + i) << 2) - mean;
-            s += c * c;
-        }
-        return s;
+        return NormRows.Scalar.centredSquaresTail(x, xOff, i, n, mean, laneSum(acc));
     }
 
     static void normalize(ByteBuffer x, int xOff, int n, float mean, float rstd, float[] w, float[] b,
