@@ -102,6 +102,21 @@ public final class StandaloneCluster implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Waits until no executor JVM runs under the workers: an application's executors outlive its
+     * driver by a moment, so a caller that counts the next application's executors waits first.
+     */
+    public void awaitNoExecutors(int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!executors().isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("executor JVMs still running after " + seconds + " s: "
+                        + executors().stream().map(ProcessHandle::pid).toList());
+            }
+            Thread.sleep(100);
+        }
+    }
+
     private Process launch(String mainClass, String logName, List<String> javaOptions, String... args)
             throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

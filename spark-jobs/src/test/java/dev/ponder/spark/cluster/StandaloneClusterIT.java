@@ -27,6 +27,7 @@ import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -77,6 +78,12 @@ class StandaloneClusterIT {
         if (cluster != null) {
             cluster.close();
         }
+    }
+
+    /** The previous test's executors may still be exiting; each test counts and kills only its own. */
+    @BeforeEach
+    void previousApplicationsExecutorsHaveExited() throws InterruptedException {
+        cluster.awaitNoExecutors(60);
     }
 
     static int ponderInProcess(String... args) {
