@@ -54,14 +54,21 @@ final class VectorRows {
         return p.mul(bits.lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes());
     }
 
-    /** The lanes' sum in lane order (in double). */
+    /**
+     * The lanes' sum in lane order (in double). Lane extracts, not intoArray into a fresh float[]:
+     * that array was not scalar-replaced and made this the hottest method of LayerNorm's rows
+     * (a [2048, 64] forward 0.28 ms, most of it here).
+     */
     static double laneSum(FloatVector acc) {
-        float[] lanes = new float[S.length()];
-        acc.intoArray(lanes, 0);
-        double s = 0;
-        for (float l : lanes) {
-            s += l;
-        }
+        double s = 0;                  // as the scalar mirror: 0 + lane 0 (a -0.0 lane sums to 0.0)
+        s += acc.lane(0);
+        s += acc.lane(1);
+        s += acc.lane(2);
+        s += acc.lane(3);
+        s += acc.lane(4);
+        s += acc.lane(5);
+        s += acc.lane(6);
+        s += acc.lane(7);
         return s;
     }
 

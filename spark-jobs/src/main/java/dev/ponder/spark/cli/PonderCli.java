@@ -48,6 +48,7 @@ public final class PonderCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        dev.ponder.core.Backend.skipResidentMemoryCheck();   // before anything loads ND4J
         System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 

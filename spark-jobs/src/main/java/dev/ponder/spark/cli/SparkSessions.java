@@ -20,6 +20,9 @@ public final class SparkSessions {
     /** The JVM option that resolves the Vector API module; the launchers pass it to drivers. */
     static final String VECTOR_MODULE = "--add-modules=jdk.incubator.vector";
 
+    /** The executors' default JVM options: the Vector API module and no JavaCPP resident-size check per array. */
+    static final String EXECUTOR_DEFAULT_OPTIONS = VECTOR_MODULE + " " + dev.ponder.core.Backend.NO_RSS_CHECK_OPTION;
+
     private SparkSessions() {}
 
     public static JavaSparkContext open(String appName, String master, Map<String, String> settings) {
@@ -56,8 +59,9 @@ public final class SparkSessions {
         conf.setIfMissing("spark.executorEnv.GLIBC_TUNABLES", HUGE_PAGE_MALLOC);
         // The softmax and attention kernels run on SIMD lanes with the JDK's Vector API module
         // (core's HostVectors; without it they fall back to scalar loops, ~10x slower exp). Spark
-        // prepends this to spark.executor.extraJavaOptions, so users' own options stay.
-        conf.setIfMissing("spark.executor.defaultJavaOptions", VECTOR_MODULE);
+        // prepends this to spark.executor.extraJavaOptions, so users' own options stay. The same for
+        // JavaCPP's resident-size check on every native pointer (see Backend.skipResidentMemoryCheck).
+        conf.setIfMissing("spark.executor.defaultJavaOptions", EXECUTOR_DEFAULT_OPTIONS);
         settings.forEach(conf::set);
         useG1OnExecutors(conf);
         heapOnHugePagesOnExecutors(conf, System.getProperty("os.name", ""));

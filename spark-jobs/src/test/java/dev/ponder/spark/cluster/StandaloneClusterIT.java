@@ -125,6 +125,9 @@ class StandaloneClusterIT {
         // Their heap on transparent huge pages (see SparkSessions.heapOnHugePagesOnExecutors).
         commands.forEach((pid, cmd) -> assertTrue(cmd.contains("-XX:+UseTransparentHugePages"),
                 "executor " + pid + ": " + cmd));
+        // No JavaCPP resident-size check per native pointer (see Backend.skipResidentMemoryCheck).
+        commands.forEach((pid, cmd) -> assertTrue(cmd.contains(dev.ponder.core.Backend.NO_RSS_CHECK_OPTION),
+                "executor " + pid + ": " + cmd));
         assertArrayEquals(reference, finalParams(run), 1e-6f, "cluster vs local[2] training");
         // Each logged step carries where its round's time went.
         JsonNode last = new ObjectMapper().readTree(Files.readAllLines(run.resolve("metrics.jsonl")).stream()
