@@ -28,6 +28,14 @@ import org.nd4j.linalg.api.buffer.DataType;
  * overheads. The step is therefore also split into the model's forward + backward and the
  * optimizer (zero grads, clip, AdamW), and the process CPU time of the step is reported beside its
  * wall clock (CPU time is less sensitive to other processes on a shared machine).
+ *
+ * <p>Workers: a training run steps train.workers replicas at once, each task on its share of the
+ * cores (sharcs-tiny on 2 cores: two one-thread tasks), and that layout is what the width changes
+ * the wall clock of. So the benchmark can run that many replicas side by side, each on its own
+ * thread; one replica on all cores is the other layout. They differ at narrow widths: a width-0.25
+ * layer's gemms ([2048, 64] x [64, 64] and the like) split over two threads ran hardly faster than
+ * on one (a w0.25 step's narrow layers 98 ms on 2 threads, 111 ms on 1), while two replicas each
+ * on one core run two of them at once.
  */
 public final class WidthStepBench {
     private WidthStepBench() {}
@@ -52,8 +60,8 @@ public final class WidthStepBench {
         }
     }
 
-    /** All widths, widest last, and the run's shape. */
-    public record Result(List<Row> rows, int batch, int seqLen, int rounds, long parameters) {}
+    /** All widths, widest last, and the run's shape ({@code workers} replicas stepping side by side). */
+    public record Result(List<Row> rows, int batch, int seqLen, int rounds, long parameters, int workers) {}
 
     /** Forward FLOPs per token of a pass at width w (blocks, router share, sliced head). */
     public static double forwardFlopsPerToken(ModelConfig c, Width w, int seqLen) {
@@ -67,45 +75,67 @@ public final class WidthStepBench {
         return (double) w.dModel() * c.vocabSize();
     }
 
+    /** One replica on the calling thread (its compute threads as set by the caller). */
     public static Result run(ModelConfig config, int batch, int seqLen, int warmup, int rounds, long seed) {
-        SharcsLm model = new SharcsLm(config, seed, DataType.FLOAT);
-        AdamW opt = new AdamW(model.params(), AdamW.Config.defaults());
-        int[] tokens = new int[batch * (seqLen + 1)];
-        SplittableRandom r = new SplittableRandom(seed);
-        for (int i = 0; i < tokens.length; i++) {
-            tokens[i] = r.nextInt(config.vocabSize());
+        return run(config, batch, seqLen, warmup, rounds, seed, 1, 0);
+    }
+
+    /**
+     * {@code workers} replicas stepping side by side, each on its own thread with
+     * {@code threadsPerWorker} compute threads (0: the calling thread's setting, one replica only):
+     * the layout of a training run with train.workers tasks on a machine's cores (local[2] with 2
+     * workers runs two one-thread tasks). Every replica steps at the same width at the same time;
+     * a step's time is until the last replica has finished it, so it is the time the workers take
+     * to step once each at that width. Replicas get different tokens (seed + replica).
+     */
+    public static Result run(ModelConfig config, int batch, int seqLen, int warmup, int rounds, long seed,
+                             int workers, int threadsPerWorker) {
+        if (workers < 1 || (workers > 1 && threadsPerWorker < 1)) {
+            throw new IllegalArgumentException("width bench: expected >= 1 workers with >= 1 threads each, found "
+                    + workers + " x " + threadsPerWorker);
         }
-        List<Width> widths = model.widths();
+        Replica[] replicas = new Replica[workers];
+        for (int i = 0; i < workers; i++) {
+            replicas[i] = new Replica(config, batch, seqLen, seed, i);
+        }
+        List<Width> widths = replicas[0].model.widths();
         int k = widths.size();
-        for (int i = 0; i < warmup; i++) {
-            for (Width w : widths) {
-                trainStep(model, opt, tokens, batch, seqLen, w.fraction());
-                model.evaluateAtWidth(tokens, batch, seqLen + 1, w.fraction(), false);
+        try (Workers pool = new Workers(workers, threadsPerWorker)) {
+            for (int i = 0; i < warmup; i++) {
+                for (Width w : widths) {
+                    pool.each(replicas, rep -> rep.trainStep(w.fraction()));
+                    pool.each(replicas, rep -> rep.infer(w.fraction()));
+                }
             }
-        }
-        double[][][] t = new double[k][5][rounds];                        // [width][part][round]
-        for (int round = 0; round < rounds; round++) {
-            for (int j = 0; j < k; j++) {
-                int wi = (round + j) % k;                                   // rotate the order every round
-                double w = widths.get(wi).fraction();
-                long cpu0 = processCpuNanos();
-                long t0 = System.nanoTime();
-                model.params().zeroGrads();
-                model.forwardBackwardAtWidth(tokens, batch, seqLen + 1, w);
-                long t1 = System.nanoTime();
-                opt.step(1e-4, GradClip.scale(GradClip.globalNorm(model.params().grads()), 1.0));
-                long t2 = System.nanoTime();
-                long cpu1 = processCpuNanos();
-                model.evaluateAtWidth(tokens, batch, seqLen + 1, w, false);
-                long t3 = System.nanoTime();
-                t[wi][0][round] = (t2 - t0) / 1e9;
-                t[wi][1][round] = (t1 - t0) / 1e9;
-                t[wi][2][round] = (t2 - t1) / 1e9;
-                t[wi][3][round] = (cpu1 - cpu0) / 1e9;
-                t[wi][4][round] = (t3 - t2) / 1e9;
+            double[][][] t = new double[k][5][rounds];                        // [width][part][round]
+            for (int round = 0; round < rounds; round++) {
+                for (int j = 0; j < k; j++) {
+                    int wi = (round + j) % k;                                   // rotate the order every round
+                    double w = widths.get(wi).fraction();
+                    long cpu0 = processCpuNanos();
+                    long t0 = System.nanoTime();
+                    double[][] parts = pool.each(replicas, rep -> rep.trainStep(w)); // [replica] {model, optimizer}
+                    long t1 = System.nanoTime();
+                    long cpu1 = processCpuNanos();
+                    pool.each(replicas, rep -> rep.infer(w));
+                    long t2 = System.nanoTime();
+                    t[wi][0][round] = (t1 - t0) / 1e9;
+                    t[wi][1][round] = Arrays.stream(parts).mapToDouble(p -> p[0]).max().orElseThrow();
+                    t[wi][2][round] = Arrays.stream(parts).mapToDouble(p -> p[1]).max().orElseThrow();
+                    t[wi][3][round] = (cpu1 - cpu0) / 1e9;
+                    t[wi][4][round] = (t2 - t1) / 1e9;
+                }
+                for (Replica rep : replicas) {
+                    rep.model.drainComputeHistograms();
+                }
             }
-            model.drainComputeHistograms();
+            return result(config, seqLen, widths, t, batch, rounds, replicas[0].model.params().size(), workers);
         }
+    }
+
+    private static Result result(ModelConfig config, int seqLen, List<Width> widths, double[][][] t, int batch,
+                                 int rounds, long parameters, int workers) {
+        int k = widths.size();
         Times[] med = new Times[k];
         for (int j = 0; j < k; j++) {
             med[j] = new Times(median(t[j][0]), median(t[j][1]), median(t[j][2]), median(t[j][3]), median(t[j][4]),
@@ -122,19 +152,116 @@ public final class WidthStepBench {
                             full.stepCpu() / m.stepCpu(), full.inference() / m.inference(),
                             full.bestStep() / m.bestStep())));
         }
-        return new Result(rows, batch, seqLen, rounds, model.params().size());
+        return new Result(rows, batch, seqLen, rounds, parameters, workers);
+    }
+
+    /** One worker's model, optimizer and tokens. */
+    private static final class Replica {
+        final SharcsLm model;
+        final AdamW opt;
+        final int[] tokens;
+        final int batch;
+        final int seqLen;
+
+        Replica(ModelConfig config, int batch, int seqLen, long seed, int index) {
+            this.model = new SharcsLm(config, seed, DataType.FLOAT);
+            this.opt = new AdamW(model.params(), AdamW.Config.defaults());
+            this.batch = batch;
+            this.seqLen = seqLen;
+            this.tokens = new int[batch * (seqLen + 1)];
+            SplittableRandom r = new SplittableRandom(seed + index);
+            for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = r.nextInt(config.vocabSize());
+            }
+        }
+
+        /** Zero grads, forward + backward at width w, clip, AdamW: {model seconds, optimizer seconds}. */
+        double[] trainStep(double width) {
+            long t0 = System.nanoTime();
+            model.params().zeroGrads();
+            model.forwardBackwardAtWidth(tokens, batch, seqLen + 1, width);
+            long t1 = System.nanoTime();
+            opt.step(1e-4, GradClip.scale(GradClip.globalNorm(model.params().grads()), 1.0));
+            long t2 = System.nanoTime();
+            return new double[] {(t1 - t0) / 1e9, (t2 - t1) / 1e9};
+        }
+
+        double[] infer(double width) {
+            model.evaluateAtWidth(tokens, batch, seqLen + 1, width, false);
+            return new double[0];
+        }
+    }
+
+    /**
+     * One thread per replica, kept for the whole benchmark (each thread's ND4J workspace learns its
+     * replica's step); one replica without threads of its own runs on the caller.
+     */
+    private static final class Workers implements AutoCloseable {
+        private final java.util.concurrent.ExecutorService[] threads;
+
+        Workers(int workers, int threadsPerWorker) {
+            if (threadsPerWorker < 1) {
+                threads = null;
+                return;
+            }
+            threads = new java.util.concurrent.ExecutorService[workers];
+            for (int i = 0; i < workers; i++) {
+                int index = i;
+                threads[i] = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                    Thread th = new Thread(r, "width-bench-worker-" + index);
+                    th.setDaemon(true);
+                    return th;
+                });
+                join(threads[i].submit(() -> dev.ponder.core.train.ComputeThreads.apply(threadsPerWorker)));
+            }
+        }
+
+        /** Runs {@code task} on every replica at once, each on its thread; their results in replica order. */
+        double[][] each(Replica[] replicas, java.util.function.Function<Replica, double[]> task) {
+            double[][] out = new double[replicas.length][];
+            if (threads == null) {
+                out[0] = task.apply(replicas[0]);
+                return out;
+            }
+            List<java.util.concurrent.Future<double[]>> running = new ArrayList<>();
+            for (int i = 0; i < replicas.length; i++) {
+                Replica rep = replicas[i];
+                running.add(threads[i].submit(() -> task.apply(rep)));
+            }
+            for (int i = 0; i < out.length; i++) {
+                out[i] = join(running.get(i));
+            }
+            return out;
+        }
+
+        private static <T> T join(java.util.concurrent.Future<T> f) {
+            try {
+                return f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("width bench interrupted", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new IllegalStateException("width bench worker failed", e.getCause());
+            }
+        }
+
+        @Override
+        public void close() {
+            if (threads != null) {
+                for (java.util.concurrent.ExecutorService t : threads) {
+                    t.shutdownNow();
+                }
+            }
+        }
     }
 
     /** CPU time of this process (all threads), or 0 where the JVM does not report it. */
     static long processCpuNanos() {
         java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
-    }
-
-    private static void trainStep(SharcsLm model, AdamW opt, int[] tokens, int batch, int seqLen, double width) {
-        model.params().zeroGrads();
-        model.forwardBackwardAtWidth(tokens, batch, seqLen + 1, width);
-        opt.step(1e-4, GradClip.scale(GradClip.globalNorm(model.params().grads()), 1.0));
     }
 
     static double median(double[] v) {

@@ -19,8 +19,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * by side in one process (widths interleaved, medians), see {@link WidthStepBench}.
  */
 @Command(name = "width", mixinStandardHelpOptions = true,
-        description = "SHARCS: training step and inference time per width against FLOPs per token (one replica, "
-                + "no Spark, random tokens); last line min_train_ratio=X min_inference_ratio=Y (realised speed-up "
+        description = "SHARCS: training step and inference time per width against FLOPs per token (train.workers "
+                + "replicas side by side as in training, no Spark, random tokens); last line min_train_ratio=X min_inference_ratio=Y (realised speed-up "
                 + "over FLOP reduction, the worst width).")
 final class BenchWidth implements Callable<Integer> {
     @ParentCommand
@@ -39,6 +39,11 @@ final class BenchWidth implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "2", description = "untimed rounds first; default ${DEFAULT-VALUE}")
     int warmup;
 
+    @Option(names = "--workers", description = "replicas stepping side by side, each on cores / workers threads "
+            + "(default: the config's train.workers, the layout its training runs in: local[2] with 2 workers runs "
+            + "two one-thread tasks); 1: one replica on all cores")
+    Integer workers;
+
     @Option(names = "--set", description = "override KEY=VALUE (repeatable)")
     List<String> overrides = new ArrayList<>();
 
@@ -56,13 +61,25 @@ final class BenchWidth implements Callable<Integer> {
         }
         String omp = System.getenv("OMP_NUM_THREADS");
         int threads = omp == null ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(omp.trim());
-        dev.ponder.core.train.ComputeThreads.apply(threads);
+        int n = workers != null ? workers : cfg.getInt("train.workers");
+        if (n < 1 || n > threads) {
+            throw new IllegalArgumentException("--workers: expected 1.." + threads + " (one thread each at least), found "
+                    + n + (workers == null ? " (train.workers of " + config + ")" : ""));
+        }
+        int perWorker = threads / n;
         int batch = cfg.getInt("train.batch_size");
         int seqLen = cfg.getInt("train.seq_len");
-        WidthStepBench.Result r = WidthStepBench.run(model, batch, seqLen, warmup, rounds, cfg.getLong("seed"));
+        WidthStepBench.Result r;
+        if (n == 1) {
+            dev.ponder.core.train.ComputeThreads.apply(threads);
+            r = WidthStepBench.run(model, batch, seqLen, warmup, rounds, cfg.getLong("seed"));
+        } else {
+            r = WidthStepBench.run(model, batch, seqLen, warmup, rounds, cfg.getLong("seed"), n, perWorker);
+        }
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "bench width: %s, %d parameters, %d threads, batch %d x %d tokens, medians of %d "
-                + "interleaved rounds%n", config, r.parameters(), threads, batch, seqLen, rounds);
+        out.printf(Locale.ROOT, "bench width: %s, %d parameters, %d worker(s) x %d thread(s), batch %d x %d tokens "
+                + "per worker, medians of %d interleaved rounds%n", config, r.parameters(), n, perWorker, batch, seqLen,
+                rounds);
         out.printf(Locale.ROOT, "%-6s %9s %7s %9s %8s %8s %9s %9s %9s %8s %14s%n", "width", "fwd MF/tok",
                 "head", "FLOP red.", "step ms", "model ms", "optim ms", "cpu ms", "infer ms", "ratio",
                 "speed-up s/m/c/i");

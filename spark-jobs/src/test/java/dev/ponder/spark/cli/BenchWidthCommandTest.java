@@ -37,6 +37,23 @@ class BenchWidthCommandTest {
                 lines[lines.length - 1]);
     }
 
+    /** Surefire runs with OMP_NUM_THREADS=2: two one-thread workers, one two-thread worker, not three. */
+    @Test
+    void workersStepSideBySideOnTheirShareOfTheThreads(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("sharcs.yaml");
+        Files.writeString(cfg, TINY.replace("train: {", "train: {workers: 2, "));
+        String[] two = run("bench", "width", "--config", cfg.toString(), "--rounds", "1", "--warmup", "0");
+        assertEquals("0", two[0], two[2]);
+        assertTrue(two[1].contains("2 worker(s) x 1 thread(s)"), two[1]);
+        String[] one = run("bench", "width", "--config", cfg.toString(), "--rounds", "1", "--warmup", "0",
+                "--workers", "1");
+        assertEquals("0", one[0], one[2]);
+        assertTrue(one[1].contains("1 worker(s) x 2 thread(s)"), one[1]);
+        String[] three = run("bench", "width", "--config", cfg.toString(), "--workers", "3");
+        assertEquals("2", three[0]);
+        assertTrue(three[2].contains("--workers: expected 1..2 (one thread each at least), found 3"), three[2]);
+    }
+
     @Test
     void refusesOtherFamiliesWithOneLine(@TempDir Path dir) throws Exception {
         Path cfg = dir.resolve("dense.yaml");
