@@ -35,7 +35,7 @@ public final class ClusterTraining {
      * round's results, logging; 0 for a run's first round).
      */
     public record Round(long startStep, double seconds, double broadcast, double local, double aggregate,
-            double overhead, double replica, double driver) {
+            double overhead, double replica, double driver, double localCpu) {
         /** Wall time the round took the run: its job and the driver's work before it. */
         public double wall() {
             return seconds + driver;
@@ -114,7 +114,8 @@ public final class ClusterTraining {
                     rounds.putIfAbsent(start, new Round(start, r.get("round_seconds").asDouble(),
                             r.get("broadcast_seconds").asDouble(), r.get("local_seconds").asDouble(),
                             r.get("aggregate_seconds").asDouble(), r.get("overhead_seconds").asDouble(),
-                            r.path("replica_seconds").asDouble(0), r.path("driver_seconds").asDouble(0)));
+                            r.path("replica_seconds").asDouble(0), r.path("driver_seconds").asDouble(0),
+                            r.path("local_cpu_seconds").asDouble(Double.NaN)));
                 }
             }
             long params = JSON.readTree(runDir.resolve(RunData.EVAL_FILE).toFile()).get("parameters").asLong();

@@ -95,14 +95,18 @@ final class BenchScaling implements Callable<Integer> {
                         size, perRound(two));
                 // Round times are medians over the measured rounds; tokens/s is over all of them, each
                 // with the driver's work before it (averaging the previous results, logging).
-                out.printf("  %s 1 executor: %.0f tokens/s, round %.3f s (both tasks in turn) + driver %.3f s%n", size,
+                out.printf("  %s 1 executor: %.0f tokens/s, round %.3f s (both tasks in turn) + driver %.3f s; slower "
+                        + "task's local steps %.3f s, its thread's CPU %.3f s%n", size,
                         one.tokensPerSecond(), one.median(ClusterTraining.Round::seconds),
-                        one.median(ClusterTraining.Round::driver));
+                        one.median(ClusterTraining.Round::driver), one.median(ClusterTraining.Round::local),
+                        one.median(ClusterTraining.Round::localCpu));
                 out.printf("  %s 2 executors: %.0f tokens/s, round %.3f s = local steps %.3f + broadcast %.3f + "
                         + "aggregate %.3f (+ launch); overhead %.3f s; + driver %.3f s%n", size, two.tokensPerSecond(),
                         two.median(ClusterTraining.Round::seconds), two.median(ClusterTraining.Round::local),
                         two.median(ClusterTraining.Round::broadcast), two.median(ClusterTraining.Round::aggregate),
                         two.median(ClusterTraining.Round::overhead), two.median(ClusterTraining.Round::driver));
+                out.printf("  %s 2 executors: slower task's local steps %.3f s, its thread's CPU %.3f s%n", size,
+                        two.median(ClusterTraining.Round::local), two.median(ClusterTraining.Round::localCpu));
                 out.printf("size=%s params=%d tps_1=%.1f tps_2=%.1f ratio=%.3f best_round_ratio=%.3f broadcast_s_2=%.4f "
                         + "aggregate_s_2=%.4f overhead_s_2=%.4f round_s_2=%.4f driver_s_2=%.4f load=%s%n", size,
                         two.parameters(),

@@ -40,6 +40,7 @@ final class PartitionTrainer {
         int[] batch = new int[s.batchSize() * s.window()];
         RoundResult out = RoundResult.ofReplica(trainer, in.localSteps()); // arrays stay in the replica
         long stepsStart = System.nanoTime();
+        long cpuStart = threadCpuNanos();
         for (int k = 0; k < in.localSteps(); k++) {
             rows = stream.nextBatch(s.batchSize(), rows);
             int[] tokens = crop(rows, s.batchSize(), dataWindow, s.window(), batch);
@@ -60,11 +61,18 @@ final class PartitionTrainer {
             }
         }
         out.stepSeconds = (System.nanoTime() - stepsStart) / 1e9;
+        out.stepCpuSeconds = cpuStart < 0 ? Double.NaN : (threadCpuNanos() - cpuStart) / 1e9;
         out.visits = trainer.model().drainSampleVisits();
         out.replicas = 1;
         out.replicaSeconds = replicaSeconds;
         out.cursors.put(partition, stream.position());
         return out;
+    }
+
+    /** CPU time of the calling (task) thread, or -1 where the JVM does not measure it. */
+    static long threadCpuNanos() {
+        java.lang.management.ThreadMXBean t = java.lang.management.ManagementFactory.getThreadMXBean();
+        return t.isCurrentThreadCpuTimeSupported() ? t.getCurrentThreadCpuTime() : -1;
     }
 
     /** The first {@code window} ids of each stored row (the model may train on shorter contexts). */

@@ -47,6 +47,11 @@ public final class RoundResult implements Serializable {
      * building its replica and loading the broadcast state into it (seconds).
      */
     double stepSeconds;
+    /**
+     * The task thread's CPU time in those local steps (the slowest worker's): below stepSeconds when
+     * the thread waited for a core (other threads, other processes) or for its helper threads.
+     */
+    double stepCpuSeconds;
     double taskSeconds;
     double fetchSeconds;
     double replicaSeconds;
@@ -123,6 +128,9 @@ public final class RoundResult implements Serializable {
         }
         tokens += other.tokens;
         replicas += other.replicas;
+        if (other.stepSeconds > stepSeconds) {
+            stepCpuSeconds = other.stepCpuSeconds;                // the CPU time of the slowest worker's steps
+        }
         stepSeconds = Math.max(stepSeconds, other.stepSeconds);
         taskSeconds = Math.max(taskSeconds, other.taskSeconds);
         fetchSeconds = Math.max(fetchSeconds, other.fetchSeconds);

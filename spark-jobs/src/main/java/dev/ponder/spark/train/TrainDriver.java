@@ -245,7 +245,8 @@ public final class TrainDriver {
     /**
      * Where a round's wall time went (metrics.jsonl keys): {@code broadcast_seconds} = creating the
      * broadcast on the driver + the slowest fetch on a worker; {@code local_seconds} = the slowest
-     * worker's local steps; {@code replica_seconds} = the slowest worker's replica build and state
+     * worker's local steps and {@code local_cpu_seconds} its task thread's CPU time in them (less when
+     * the thread waited for a core or for its helper threads); {@code replica_seconds} = the slowest worker's replica build and state
      * load (part of the task, outside the local steps); {@code aggregate_seconds} = the rest after the slowest task: task
      * launch, result serialization and transfer, tree reduction on the driver;
      * {@code overhead_seconds} = everything but the local steps (what averaging costs per round);
@@ -258,6 +259,7 @@ public final class TrainDriver {
         m.put("round_seconds", roundSeconds);
         m.put("broadcast_seconds", broadcastCreateSeconds + r.fetchSeconds);
         m.put("local_seconds", r.stepSeconds);
+        m.put("local_cpu_seconds", r.stepCpuSeconds);
         m.put("replica_seconds", r.replicaSeconds);
         m.put("aggregate_seconds", Math.max(0, roundSeconds - broadcastCreateSeconds - r.taskSeconds));
         m.put("overhead_seconds", Math.max(0, roundSeconds - r.stepSeconds));

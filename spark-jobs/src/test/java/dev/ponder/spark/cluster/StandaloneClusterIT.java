@@ -137,6 +137,9 @@ class StandaloneClusterIT {
         assertTrue(local > 0 && local < round && last.get("broadcast_seconds").asDouble() > 0
                 && last.get("aggregate_seconds").asDouble() > 0, last.toString());
         assertEquals(round - local, last.get("overhead_seconds").asDouble(), 1e-9, last.toString());
+        // The slowest task thread's CPU time in its local steps: positive, and not above their wall time.
+        double cpu = last.get("local_cpu_seconds").asDouble();
+        assertTrue(cpu > 0 && cpu <= local * 1.01 + 0.01, last.toString());
     }
 
     /**
