@@ -100,7 +100,7 @@ public final class WidthStepBench {
         }
         List<Width> widths = replicas[0].model.widths();
         int k = widths.size();
-        try (Workers pool = new Workers(workers, threadsPerWorker)) {
+        try (WorkerThreads<Replica> pool = new WorkerThreads<>(workers, threadsPerWorker)) {
             for (int i = 0; i < warmup; i++) {
                 for (Width w : widths) {
                     pool.each(replicas, rep -> rep.trainStep(w.fraction()));
@@ -189,72 +189,6 @@ public final class WidthStepBench {
         double[] infer(double width) {
             model.evaluateAtWidth(tokens, batch, seqLen + 1, width, false);
             return new double[0];
-        }
-    }
-
-    /**
-     * One thread per replica, kept for the whole benchmark (each thread's ND4J workspace learns its
-     * replica's step); one replica without threads of its own runs on the caller.
-     */
-    private static final class Workers implements AutoCloseable {
-        private final java.util.concurrent.ExecutorService[] threads;
-
-        Workers(int workers, int threadsPerWorker) {
-            if (threadsPerWorker < 1) {
-                threads = null;
-                return;
-            }
-            threads = new java.util.concurrent.ExecutorService[workers];
-            for (int i = 0; i < workers; i++) {
-                int index = i;
-                threads[i] = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-                    Thread th = new Thread(r, "width-bench-worker-" + index);
-                    th.setDaemon(true);
-                    return th;
-                });
-                join(threads[i].submit(() -> dev.ponder.core.train.ComputeThreads.apply(threadsPerWorker)));
-            }
-        }
-
-        /** Runs {@code task} on every replica at once, each on its thread; their results in replica order. */
-        double[][] each(Replica[] replicas, java.util.function.Function<Replica, double[]> task) {
-            double[][] out = new double[replicas.length][];
-            if (threads == null) {
-                out[0] = task.apply(replicas[0]);
-                return out;
-            }
-            List<java.util.concurrent.Future<double[]>> running = new ArrayList<>();
-            for (int i = 0; i < replicas.length; i++) {
-                Replica rep = replicas[i];
-                running.add(threads[i].submit(() -> task.apply(rep)));
-            }
-            for (int i = 0; i < out.length; i++) {
-                out[i] = join(running.get(i));
-            }
-            return out;
-        }
-
-        private static <T> T join(java.util.concurrent.Future<T> f) {
-            try {
-                return f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("width bench interrupted", e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw new IllegalStateException("width bench worker failed", e.getCause());
-            }
-        }
-
-        @Override
-        public void close() {
-            if (threads != null) {
-                for (java.util.concurrent.ExecutorService t : threads) {
-                    t.shutdownNow();
-                }
-            }
         }
     }
 
