@@ -10,10 +10,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * Wall-clock per training step against FLOPs per token for Mixture-of-Depths at several capacities
@@ -138,15 +136,7 @@ public final class ModCapacityBench {
     /** One step on the variant's own thread, the caller waiting (variants never overlap). */
     private static double[] onThread(ExecutorService thread, LanguageModel m, AdamW opt, int[] tokens, int batch,
                                      int seqLen) {
-        Future<double[]> f = thread.submit(() -> step(m, opt, tokens, batch, seqLen));
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("bench capacity interrupted", e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-        }
+        return WorkerThreads.join(thread.submit(() -> step(m, opt, tokens, batch, seqLen)), "bench capacity");
     }
 
     /** {step seconds, model seconds (zero grads + forward + backward), process CPU seconds}. */

@@ -1,5 +1,6 @@
 package dev.ponder.core.bench;
 
+import dev.ponder.core.metrics.PhaseTimer;
 import dev.ponder.core.model.FlopCount;
 import dev.ponder.core.model.ModelConfig;
 import dev.ponder.core.model.SharcsLm;
@@ -112,11 +113,11 @@ public final class WidthStepBench {
                 for (int j = 0; j < k; j++) {
                     int wi = (round + j) % k;                                   // rotate the order every round
                     double w = widths.get(wi).fraction();
-                    long cpu0 = processCpuNanos();
+                    long cpu0 = PhaseTimer.processCpuNanos();
                     long t0 = System.nanoTime();
                     double[][] parts = pool.each(replicas, rep -> rep.trainStep(w)); // [replica] {model, optimizer}
                     long t1 = System.nanoTime();
-                    long cpu1 = processCpuNanos();
+                    long cpu1 = PhaseTimer.processCpuNanos();
                     pool.each(replicas, rep -> rep.infer(w));
                     long t2 = System.nanoTime();
                     t[wi][0][round] = (t1 - t0) / 1e9;
@@ -190,12 +191,6 @@ public final class WidthStepBench {
             model.evaluateAtWidth(tokens, batch, seqLen + 1, width, false);
             return new double[0];
         }
-    }
-
-    /** CPU time of this process (all threads), or 0 where the JVM does not report it. */
-    static long processCpuNanos() {
-        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
     static double median(double[] v) {

@@ -30,7 +30,7 @@ final class WorkerThreads<R> implements AutoCloseable {
                 th.setDaemon(true);
                 return th;
             });
-            join(threads[i].submit(() -> ComputeThreads.apply(threadsPerWorker)));
+            join(threads[i].submit(() -> ComputeThreads.apply(threadsPerWorker)), "bench worker");
         }
     }
 
@@ -47,22 +47,21 @@ final class WorkerThreads<R> implements AutoCloseable {
             running.add(threads[i].submit(() -> task.apply(rep)));
         }
         for (int i = 0; i < out.length; i++) {
-            out[i] = join(running.get(i));
+            out[i] = join(running.get(i), "bench worker");
         }
         return out;
     }
 
-    private static <T> T join(Future<T> f) {
+    /** The task's result, its own RuntimeException rethrown ({@code what} names the benchmark). */
+    static <T> T join(Future<T> f, String what) {
         try {
             return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("width bench interrupted", e);
+            throw new IllegalStateException(what + " interrupted", e);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException("width bench worker failed", e.getCause());
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(what + " failed",
+                    e.getCause());
         }
     }
 
