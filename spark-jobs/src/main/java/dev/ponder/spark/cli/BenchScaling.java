@@ -100,13 +100,12 @@ final class BenchScaling implements Callable<Integer> {
                         one.tokensPerSecond(), one.median(ClusterTraining.Round::seconds),
                         one.median(ClusterTraining.Round::driver), one.median(ClusterTraining.Round::local),
                         one.median(ClusterTraining.Round::localCpu));
-                out.printf("  %s 2 executors: %.0f tokens/s, round %.3f s = local steps %.3f + broadcast %.3f + "
-                        + "aggregate %.3f (+ launch); overhead %.3f s; + driver %.3f s%n", size, two.tokensPerSecond(),
-                        two.median(ClusterTraining.Round::seconds), two.median(ClusterTraining.Round::local),
+                out.printf("  %s 2 executors: %.0f tokens/s, round %.3f s = local steps %.3f (slower task's thread "
+                        + "CPU %.3f) + broadcast %.3f + aggregate %.3f (+ launch); overhead %.3f s; + driver %.3f s%n",
+                        size, two.tokensPerSecond(), two.median(ClusterTraining.Round::seconds),
+                        two.median(ClusterTraining.Round::local), two.median(ClusterTraining.Round::localCpu),
                         two.median(ClusterTraining.Round::broadcast), two.median(ClusterTraining.Round::aggregate),
                         two.median(ClusterTraining.Round::overhead), two.median(ClusterTraining.Round::driver));
-                out.printf("  %s 2 executors: slower task's local steps %.3f s, its thread's CPU %.3f s%n", size,
-                        two.median(ClusterTraining.Round::local), two.median(ClusterTraining.Round::localCpu));
                 out.printf("size=%s params=%d tps_1=%.1f tps_2=%.1f ratio=%.3f best_round_ratio=%.3f broadcast_s_2=%.4f "
                         + "aggregate_s_2=%.4f overhead_s_2=%.4f round_s_2=%.4f driver_s_2=%.4f load=%s%n", size,
                         two.parameters(),

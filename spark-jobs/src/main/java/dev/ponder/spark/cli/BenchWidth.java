@@ -20,8 +20,8 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "width", mixinStandardHelpOptions = true,
         description = "SHARCS: training step and inference time per width against FLOPs per token (train.workers "
-                + "replicas side by side as in training, no Spark, random tokens); last line min_train_ratio=X min_inference_ratio=Y (realised speed-up "
-                + "over FLOP reduction, the worst width).")
+                + "replicas side by side as in training, no Spark, random tokens); last line min_train_ratio=X "
+                + "min_inference_ratio=Y (realised speed-up over FLOP reduction, the worst width).")
 final class BenchWidth implements Callable<Integer> {
     @ParentCommand
     BenchCommand bench;
@@ -69,13 +69,8 @@ final class BenchWidth implements Callable<Integer> {
         int perWorker = threads / n;
         int batch = cfg.getInt("train.batch_size");
         int seqLen = cfg.getInt("train.seq_len");
-        WidthStepBench.Result r;
-        if (n == 1) {
-            dev.ponder.core.train.ComputeThreads.apply(threads);
-            r = WidthStepBench.run(model, batch, seqLen, warmup, rounds, cfg.getLong("seed"));
-        } else {
-            r = WidthStepBench.run(model, batch, seqLen, warmup, rounds, cfg.getLong("seed"), n, perWorker);
-        }
+        WidthStepBench.Result r = WidthStepBench.run(model, batch, seqLen, warmup, rounds, cfg.getLong("seed"), n,
+                perWorker);
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "bench width: %s, %d parameters, %d worker(s) x %d thread(s), batch %d x %d tokens "
                 + "per worker, medians of %d interleaved rounds%n", config, r.parameters(), n, perWorker, batch, seqLen,

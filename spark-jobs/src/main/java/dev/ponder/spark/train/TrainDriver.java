@@ -246,8 +246,8 @@ public final class TrainDriver {
      * Where a round's wall time went (metrics.jsonl keys): {@code broadcast_seconds} = creating the
      * broadcast on the driver + the slowest fetch on a worker; {@code local_seconds} = the slowest
      * worker's local steps and {@code local_cpu_seconds} its task thread's CPU time in them (less when
-     * the thread waited for a core or for its helper threads); {@code replica_seconds} = the slowest worker's replica build and state
-     * load (part of the task, outside the local steps); {@code aggregate_seconds} = the rest after the slowest task: task
+     * the thread waited for a core or for its helper threads); {@code replica_seconds} = the slowest
+     * worker's replica build and state load (part of the task, outside the local steps); {@code aggregate_seconds} = the rest after the slowest task: task
      * launch, result serialization and transfer, tree reduction on the driver;
      * {@code overhead_seconds} = everything but the local steps (what averaging costs per round);
      * {@code driver_seconds} = the driver's work between the previous round's job and this one
