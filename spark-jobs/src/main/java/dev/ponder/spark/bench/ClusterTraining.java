@@ -8,6 +8,7 @@ import dev.ponder.spark.cli.SparkSessions;
 import dev.ponder.spark.config.ResolvedConfig;
 import dev.ponder.spark.report.RunData;
 import dev.ponder.spark.train.MetricsLog;
+import dev.ponder.spark.train.TaskPlacement;
 import dev.ponder.spark.train.TrainDriver;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -32,10 +34,11 @@ public final class ClusterTraining {
     /**
      * One averaging round, as TrainDriver logged it (seconds): {@code seconds} is the round's job
      * (broadcast to results), {@code driver} the driver's work before it (averaging the previous
-     * round's results, logging; 0 for a run's first round).
+     * round's results, logging; 0 for a run's first round); {@code executors} how many executors
+     * ran its tasks.
      */
     public record Round(long startStep, double seconds, double broadcast, double local, double aggregate,
-            double overhead, double replica, double driver, double localCpu) {
+            double overhead, double replica, double driver, double localCpu, int executors) {
         /** Wall time the round took the run: its job and the driver's work before it. */
         public double wall() {
             return seconds + driver;
@@ -75,6 +78,15 @@ public final class ClusterTraining {
             return tokensPerRound / measured().stream().mapToDouble(Round::wall).min().orElse(Double.NaN);
         }
 
+        /**
+         * The rounds that ran on {@code n} executors, in order, with {@code warmupEach} of them as
+         * warm-up: one layout of a run whose rounds alternate (see {@link AlternatingPlacement}).
+         */
+        public Result onExecutors(int n, int warmupEach) {
+            return new Result(parameters, tokensPerRound, rounds.stream().filter(r -> r.executors() == n).toList(),
+                    warmupEach);
+        }
+
         /** Median over the measured rounds: on a shared machine a burst of other work hits a few rounds. */
         public double median(ToDoubleFunction<Round> f) {
             return ClusterTraining.median(measured().stream().mapToDouble(f).toArray());
@@ -97,8 +109,18 @@ public final class ClusterTraining {
      * application on {@code master} with {@code sparkConf}, into {@code runDir}.
      */
     public static Result run(String master, Map<String, String> sparkConf, ResolvedConfig cfg, Path runDir) {
+        return run(master, sparkConf, cfg, runDir, sc -> null);
+    }
+
+    /**
+     * The same, with each round's tasks placed where {@code placement} (given the application's
+     * context; null: Spark chooses) says.
+     */
+    public static Result run(String master, Map<String, String> sparkConf, ResolvedConfig cfg, Path runDir,
+            Function<JavaSparkContext, TaskPlacement> placement) {
         try (JavaSparkContext sc = SparkSessions.open("ponder bench " + runDir.getFileName(), master, sparkConf)) {
-            new TrainDriver(sc, cfg, runDir.toString(), new PrintWriter(new StringWriter())).run();
+            new TrainDriver(sc, cfg, runDir.toString(), new PrintWriter(new StringWriter())).placing(placement.apply(sc))
+                    .run();
         }
         return read(runDir, (long) cfg.getInt("train.workers") * cfg.getInt("train.local_steps")
                 * cfg.getInt("train.batch_size") * cfg.getInt("train.seq_len"));
@@ -115,7 +137,7 @@ public final class ClusterTraining {
                             r.get("broadcast_seconds").asDouble(), r.get("local_seconds").asDouble(),
                             r.get("aggregate_seconds").asDouble(), r.get("overhead_seconds").asDouble(),
                             r.path("replica_seconds").asDouble(0), r.path("driver_seconds").asDouble(0),
-                            r.path("local_cpu_seconds").asDouble(Double.NaN)));
+                            r.path("local_cpu_seconds").asDouble(Double.NaN), r.path("round_executors").asInt(0)));
                 }
             }
             long params = JSON.readTree(runDir.resolve(RunData.EVAL_FILE).toFile()).get("parameters").asLong();

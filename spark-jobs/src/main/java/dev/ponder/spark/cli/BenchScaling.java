@@ -1,5 +1,6 @@
 package dev.ponder.spark.cli;
 
+import dev.ponder.spark.bench.AlternatingPlacement;
 import dev.ponder.spark.bench.ClusterTraining;
 import dev.ponder.spark.cluster.SparkHome;
 import dev.ponder.spark.cluster.StandaloneCluster;
@@ -21,6 +22,13 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code ponder bench scaling}: the same training (train.workers = 2 tasks per round) on 1 and on
  * 2 one-core executors, per model size; tokens/s ratio and where each round's time goes. Runs on
  * a loopback standalone cluster it starts (two 1-core workers) unless --master names one.
+ *
+ * <p>By default one application with two executors alternates its rounds between the layouts
+ * (both tasks in turn on one executor, then one task on each: {@link AlternatingPlacement}), so
+ * both are timed on the same JVMs at the same moments. Measured here, one thread's 16 steps of the
+ * 128x2 model took 0.70 s in one minute and 0.94 s in another with nothing else running: two
+ * applications one after the other (--separate-apps, how builds before this one measured) timed
+ * that drift as much as the layouts (128x2 ratios 1.86 and 1.42 in two runs ten minutes apart).
  */
 @Command(name = "scaling", mixinStandardHelpOptions = true,
         description = "Tokens/s with 1 vs 2 executors (1 core each) per model size, and per-round broadcast and "
@@ -46,6 +54,11 @@ final class BenchScaling implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "2", description = "first rounds of each run left out of tokens/s and "
             + "the medians (executor start, JIT compilation on the training's cores); default ${DEFAULT-VALUE}")
     int warmup;
+
+    @Option(names = "--separate-apps", description = "run the 1-executor and the 2-executor training as two "
+            + "applications one after the other (each with its own executors) instead of one 2-executor application "
+            + "whose rounds alternate between the layouts")
+    boolean separateApps;
 
     @Option(names = "--executor-memory", defaultValue = "2g", description = "per executor; default ${DEFAULT-VALUE}")
     String executorMemory;
@@ -75,20 +88,32 @@ final class BenchScaling implements Callable<Integer> {
                 master = cluster.masterUrl();
             }
             String data = ClusterTraining.prepareSyntheticData(work, base.getInt("train.seq_len"));
-            out.printf("bench scaling on %s: train.workers=2, local_steps=%d, batch %d x %d tokens, %d rounds (the "
-                    + "first %d untimed: warm-up; tokens/s over the other rounds' jobs and the driver's work between "
-                    + "them); load average %s%n", master, base.getInt("train.local_steps"),
-                    base.getInt("train.batch_size"), base.getInt("train.seq_len"), rounds, warmup, loadAverage());
+            out.printf("bench scaling on %s: train.workers=2, local_steps=%d, batch %d x %d tokens, %d rounds per "
+                    + "layout (the first %d untimed: warm-up; tokens/s over the other rounds' jobs and the driver's work "
+                    + "before each), %s; load average %s%n", master, base.getInt("train.local_steps"),
+                    base.getInt("train.batch_size"), base.getInt("train.seq_len"), rounds, warmup, separateApps
+                    ? "1 and 2 executors as two applications in turn" : "one 2-executor application alternating "
+                    + "rounds on 1 executor and on 2", loadAverage());
             for (int run = 0; run < sizes.size(); run++) {
                 String size = sizes.get(run);
-                List<String> sets = new ArrayList<>(overrides);
-                sets.addAll(ClusterTraining.sizeOverrides(size, base, rounds));
-                sets.add("data.path=" + data);
-                ResolvedConfig cfg = RunConfigs.load(config, sets, LoadedCheckpoint.hadoopConf(bench.parent.sparkConf()));
-                ClusterTraining.Result one = ClusterTraining.run(master, sparkConf(1, cluster != null), cfg,
-                        work.resolve(run + "-" + size + "-1exec")).withWarmup(warmup); // fresh run dirs: never a resume
-                ClusterTraining.Result two = ClusterTraining.run(master, sparkConf(2, cluster != null), cfg,
-                        work.resolve(run + "-" + size + "-2exec")).withWarmup(warmup);
+                Path dir = work.resolve(run + "-" + size); // fresh run dirs: never a resume
+                ClusterTraining.Result one;
+                ClusterTraining.Result two;
+                if (separateApps) {
+                    ResolvedConfig cfg = sizedConfig(base, size, rounds, data);
+                    one = ClusterTraining.run(master, sparkConf(1, cluster != null), cfg, dir.resolve("1exec"))
+                            .withWarmup(warmup);
+                    two = ClusterTraining.run(master, sparkConf(2, cluster != null), cfg, dir.resolve("2exec"))
+                            .withWarmup(warmup);
+                } else {
+                    Map<String, String> conf = sparkConf(2, cluster != null);
+                    AlternatingPlacement.SPARK_CONF.forEach(conf::putIfAbsent); // the user's --conf wins
+                    ClusterTraining.Result both = ClusterTraining.run(master, conf, sizedConfig(base, size, 2 * rounds,
+                            data), dir.resolve("alternating"), sc -> AlternatingPlacement.of(sc, 2, 120));
+                    checkAlternates(both, size);
+                    one = both.onExecutors(1, warmup);
+                    two = both.onExecutors(2, warmup);
+                }
                 out.printf("  %s 1 executor, every round (s: round/local steps broadcast replica aggregate driver): %s%n", size,
                         perRound(one));
                 out.printf("  %s 2 executors, every round (s: round/local steps broadcast replica aggregate driver): %s%n",
@@ -123,6 +148,29 @@ final class BenchScaling implements Callable<Integer> {
             deleteTree(work);
         }
         return 0;
+    }
+
+    private ResolvedConfig sizedConfig(ResolvedConfig base, String size, int rounds, String data) {
+        List<String> sets = new ArrayList<>(overrides);
+        sets.addAll(ClusterTraining.sizeOverrides(size, base, rounds));
+        sets.add("data.path=" + data);
+        return RunConfigs.load(config, sets, LoadedCheckpoint.hadoopConf(bench.parent.sparkConf()));
+    }
+
+    /**
+     * Each round of an alternating run ran on as many executors as it was placed on; otherwise a
+     * task left its executor (an executor lost, a locality wait shorter than the round) and the
+     * layouts' times would be mixed.
+     */
+    static void checkAlternates(ClusterTraining.Result r, String size) {
+        for (int i = 0; i < r.rounds().size(); i++) {
+            int expected = AlternatingPlacement.oneExecutorRound(i) ? 1 : 2;
+            int found = r.rounds().get(i).executors();
+            if (found != expected) {
+                throw new IllegalStateException("bench scaling " + size + ": round " + i + " was placed on " + expected
+                        + " executor(s) but ran on " + found + "; the layouts' timings would be mixed");
+            }
+        }
     }
 
     /**

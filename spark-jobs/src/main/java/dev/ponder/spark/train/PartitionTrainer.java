@@ -5,6 +5,7 @@ import dev.ponder.prep.shard.Manifest;
 import dev.ponder.prep.shard.WindowStream;
 import java.util.Iterator;
 import java.util.List;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.broadcast.Broadcast;
 
 /**
@@ -23,6 +24,7 @@ final class PartitionTrainer {
         RoundResult r = train(plan, in, partition);
         r.fetchSeconds = (fetched - start) / 1e9;
         r.taskSeconds = (System.nanoTime() - start) / 1e9;
+        r.executors.add(SparkEnv.get().executorId());
         return List.of(r).iterator();
     }
 

@@ -9,6 +9,7 @@ import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Sums over the workers of one round (like an MLlib aggregator: built per partition, merged by
@@ -56,6 +57,8 @@ public final class RoundResult implements Serializable {
     double fetchSeconds;
     double replicaSeconds;
     final TreeMap<Integer, Cursor> cursors = new TreeMap<>();
+    /** Spark executor IDs that ran the round's tasks ("driver" in local mode). */
+    final TreeSet<String> executors = new TreeSet<>();
     final LinkedHashMap<String, Double> scalars = new LinkedHashMap<>();
     String failure;
 
@@ -136,6 +139,7 @@ public final class RoundResult implements Serializable {
         fetchSeconds = Math.max(fetchSeconds, other.fetchSeconds);
         replicaSeconds = Math.max(replicaSeconds, other.replicaSeconds);
         cursors.putAll(other.cursors);
+        executors.addAll(other.executors);
         other.scalars.forEach((k, v) -> scalars.merge(k, v, Double::sum));
         if (failure == null) {
             failure = other.failure;

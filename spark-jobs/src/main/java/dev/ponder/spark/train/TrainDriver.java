@@ -23,8 +23,14 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import scala.Tuple2;
+import scala.collection.JavaConverters;
+import scala.collection.Seq;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
 
 /** The driver loop of {@code ponder train}: rounds, averaging, logging, checkpoints, evaluation. */
 public final class TrainDriver {
@@ -45,6 +51,10 @@ public final class TrainDriver {
      * once per JVM and Spark caches it, instead of once per task from every round's closure.
      */
     private Broadcast<TrainPlan> sharedPlan;
+    /** Where each round's tasks should run, or null: Spark chooses (see {@link #placing}). */
+    private TaskPlacement placement;
+    /** Rounds this process has run (the index {@link TaskPlacement} sees). */
+    private int roundsRun;
 
     public TrainDriver(JavaSparkContext sc, ResolvedConfig config, String runDir, PrintWriter console) {
         this.sc = sc;
@@ -54,6 +64,12 @@ public final class TrainDriver {
         this.conf = sc.hadoopConfiguration();
         this.runDir = HadoopFiles.qualify(runDir, conf);
         this.console = console;
+    }
+
+    /** Pins each round's tasks where {@code p} says (benchmarks); returns this driver. */
+    public TrainDriver placing(TaskPlacement p) {
+        this.placement = p;
+        return this;
     }
 
     public Summary run() {
@@ -228,18 +244,32 @@ public final class TrainDriver {
         long start = System.nanoTime();
         Broadcast<RoundInput> b = sc.broadcast(in); // serialized and stored as blocks on the driver here
         lastBroadcastCreateSeconds = (System.nanoTime() - start) / 1e9;
-        List<Integer> workers = new ArrayList<>();
-        for (int p = 0; p < settings.workers(); p++) {
-            workers.add(p);
-        }
         Broadcast<TrainPlan> shared = sharedPlan; // the closure captures two broadcast handles only
         try {
-            return sc.parallelize(workers, workers.size())
+            return workerPartitions(roundsRun++)
                     .mapPartitionsWithIndex((p, it) -> PartitionTrainer.run(shared.value(), b, p), false)
                     .treeReduce(RoundResult::merge);
         } finally {
             b.destroy();
         }
+    }
+
+    /** One partition per worker (its index as the element), placed where {@link #placement} says. */
+    private JavaRDD<Integer> workerPartitions(int round) {
+        List<Integer> workers = new ArrayList<>();
+        for (int p = 0; p < settings.workers(); p++) {
+            workers.add(p);
+        }
+        if (placement == null) {
+            return sc.parallelize(workers, workers.size());
+        }
+        List<List<String>> where = placement.locations(round, workers.size());
+        List<Tuple2<Integer, Seq<String>>> placed = new ArrayList<>();
+        for (int p = 0; p < workers.size(); p++) {
+            placed.add(new Tuple2<>(p, JavaConverters.asScalaBuffer(where.get(p)).toSeq()));
+        }
+        ClassTag<Integer> tag = ClassTag$.MODULE$.apply(Integer.class);
+        return JavaRDD.fromRDD(sc.sc().makeRDD(JavaConverters.asScalaBuffer(placed).toSeq(), tag), tag);
     }
 
     /**
@@ -252,7 +282,7 @@ public final class TrainDriver {
      * {@code overhead_seconds} = everything but the local steps (what averaging costs per round);
      * {@code driver_seconds} = the driver's work between the previous round's job and this one
      * (averaging, logging, validation, checkpoints; 0 for a process's first round), outside
-     * {@code round_seconds}.
+     * {@code round_seconds}; {@code round_executors} = how many executors ran the round's tasks.
      */
     private static void putRoundTimes(Map<String, Object> m, RoundResult r, double roundSeconds,
             double broadcastCreateSeconds, double driverSeconds) {
@@ -264,6 +294,7 @@ public final class TrainDriver {
         m.put("aggregate_seconds", Math.max(0, roundSeconds - broadcastCreateSeconds - r.taskSeconds));
         m.put("overhead_seconds", Math.max(0, roundSeconds - r.stepSeconds));
         m.put("driver_seconds", driverSeconds);
+        m.put("round_executors", r.executors.size());
     }
 
     private Map<String, Object> stepRecord(long step, RoundResult r, int j, double tokPerS, long roundStart, int k) {

@@ -7,8 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ponder.spark.bench.AlternatingPlacement;
+import dev.ponder.spark.bench.AppClasses;
+import dev.ponder.spark.bench.ClusterTraining;
 import dev.ponder.spark.ckpt.CheckpointStore;
 import dev.ponder.spark.cli.PonderCli;
+import dev.ponder.spark.config.ConfigLoader;
+import dev.ponder.spark.config.ResolvedConfig;
+import dev.ponder.spark.config.RunSchema;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -18,6 +24,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -140,6 +147,25 @@ class StandaloneClusterIT {
         // The slowest task thread's CPU time in its local steps: positive, and not above their wall time.
         double cpu = last.get("local_cpu_seconds").asDouble();
         assertTrue(cpu > 0 && cpu <= local * 1.01 + 0.01, last.toString());
+    }
+
+    /**
+     * Rounds pinned by AlternatingPlacement (how bench scaling times 1 and 2 executors in one
+     * application) run where they are placed: the first with both tasks on one executor, the next
+     * with one task on each; and placement does not change results.
+     */
+    @Test
+    void roundsPinnedToExecutorsRunThereAndGiveTheSameParameters() throws Exception {
+        Path run = work.resolve("pinned-run");
+        Map<String, String> conf = ClusterTraining.executorConf(2, "1g", true);
+        AppClasses.addTo(conf);
+        conf.putAll(AlternatingPlacement.SPARK_CONF);
+        ResolvedConfig cfg = ConfigLoader.resolve(Files.readString(config), config.toString(), List.of(),
+                RunSchema::forRaw);
+        ClusterTraining.Result r = ClusterTraining.run(cluster.masterUrl(), conf, cfg, run,
+                sc -> AlternatingPlacement.of(sc, 2, 60));
+        assertEquals(List.of(1, 2), r.rounds().stream().map(ClusterTraining.Round::executors).toList());
+        assertArrayEquals(reference, finalParams(run), 1e-6f, "pinned rounds vs local[2] training");
     }
 
     /**
