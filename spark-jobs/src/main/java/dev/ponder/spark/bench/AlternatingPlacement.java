@@ -4,6 +4,7 @@ import dev.ponder.spark.train.TaskPlacement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.BlockManagerId;
@@ -20,7 +21,7 @@ import scala.collection.JavaConverters;
  */
 public final class AlternatingPlacement implements TaskPlacement {
     /** Spark settings that keep tasks on their preferred executor for the whole round. */
-    public static final java.util.Map<String, String> SPARK_CONF = java.util.Map.of("spark.locality.wait", "1h");
+    public static final Map<String, String> SPARK_CONF = Map.of("spark.locality.wait", "1h");
 
     /** Task locations of the executors, ordered by executor ID. */
     private final List<String> executors;
@@ -64,6 +65,10 @@ public final class AlternatingPlacement implements TaskPlacement {
         return "executor_" + host + "_" + executorId;
     }
 
+    /**
+     * The executors' block managers the driver knows (host and executor ID, the two parts of a
+     * task location; SparkContext.getExecutorIds has the IDs only).
+     */
     private static List<BlockManagerId> registered() {
         List<BlockManagerId> ids = new ArrayList<>();
         for (BlockManagerId id : JavaConverters.asJavaCollection(

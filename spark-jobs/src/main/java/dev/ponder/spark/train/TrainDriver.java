@@ -264,6 +264,10 @@ public final class TrainDriver {
             return sc.parallelize(workers, workers.size());
         }
         List<List<String>> where = placement.locations(round, workers.size());
+        if (where.size() != workers.size()) {
+            throw new IllegalStateException("task placement of round " + round + ": expected " + workers.size()
+                    + " location lists (train.workers), found " + where.size());
+        }
         List<Tuple2<Integer, Seq<String>>> placed = new ArrayList<>();
         for (int p = 0; p < workers.size(); p++) {
             placed.add(new Tuple2<>(p, JavaConverters.asScalaBuffer(where.get(p)).toSeq()));

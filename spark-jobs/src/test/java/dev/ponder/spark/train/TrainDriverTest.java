@@ -17,7 +17,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -94,6 +97,30 @@ class TrainDriverTest {
         }
         assertTrue(diff > 1e-4, "the replicas saw different data, so they differ");
         assertArrayEquals(mean, averaged, 1e-6f);
+    }
+
+    @Test
+    void placedRoundsGiveTheSameParametersAndLogTheExecutorsThatRanThem(@TempDir Path run) throws Exception {
+        ResolvedConfig cfg = TrainFixtures.config(data, "train.workers=2", "train.local_steps=3", "train.steps=6");
+        train(cfg, run.resolve("spark-chooses"));
+        List<Integer> rounds = new ArrayList<>();
+        new TrainDriver(sc, cfg, run.resolve("placed").toString(), new PrintWriter(new StringWriter()))
+                .placing((round, n) -> {
+                    rounds.add(round);
+                    return Collections.nCopies(n, List.<String>of()); // no preference
+                }).run();
+        assertEquals(List.of(0, 1), rounds);
+        assertArrayEquals(finalParams(run.resolve("spark-chooses")), finalParams(run.resolve("placed")), 0f);
+        // local mode runs every task in the driver's executor, named "driver"
+        List<String> logged = Files.readAllLines(run.resolve("placed").resolve(MetricsLog.FILE)).stream()
+                .filter(l -> l.contains("round_seconds")).toList();
+        assertTrue(!logged.isEmpty() && logged.stream().allMatch(l -> l.contains("\"round_executors\":1")),
+                String.join("\n", logged));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new TrainDriver(sc, cfg,
+                run.resolve("misplaced").toString(), new PrintWriter(new StringWriter()))
+                .placing((round, n) -> List.of(List.<String>of())).run());
+        assertTrue(e.getMessage().contains("task placement of round 0: expected 2 location lists (train.workers), "
+                + "found 1"), e.getMessage());
     }
 
     @Test
