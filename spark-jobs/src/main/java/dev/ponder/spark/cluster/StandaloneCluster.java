@@ -92,11 +92,15 @@ public final class StandaloneCluster implements AutoCloseable {
                 "JAVA_HOME", System.getProperty("java.home"));
     }
 
-    /** The executor JVMs currently running under this cluster's workers. */
+    /**
+     * The executor JVMs currently running under this cluster's workers: the workers' own children.
+     * Not all their descendants: a process an executor forks (Hadoop's and Spark's shell helpers)
+     * carries the executor's command line until it execs, and was once counted as a third executor.
+     */
     public List<ProcessHandle> executors() {
         List<ProcessHandle> out = new ArrayList<>();
         for (Process w : workers) {
-            w.descendants().filter(p -> p.info().commandLine().map(c -> c.contains(EXECUTOR_CLASS)).orElse(false))
+            w.children().filter(p -> p.info().commandLine().map(c -> c.contains(EXECUTOR_CLASS)).orElse(false))
                     .forEach(out::add);
         }
         return out;
