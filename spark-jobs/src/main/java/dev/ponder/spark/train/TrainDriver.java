@@ -17,6 +17,7 @@ import dev.ponder.spark.report.RunData;
 import dev.ponder.spark.report.TensorBoardLog;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -254,22 +255,21 @@ public final class TrainDriver {
         }
     }
 
-    /** One partition per worker (its index as the element), placed where {@link #placement} says. */
+    /**
+     * One partition per worker (its index as the element), placed where {@link #placement} says;
+     * without a placement no partition prefers a location (what parallelize gives), so training and
+     * the pinned benchmarks build their rounds the same way.
+     */
     private JavaRDD<Integer> workerPartitions(int round) {
-        List<Integer> workers = new ArrayList<>();
-        for (int p = 0; p < settings.workers(); p++) {
-            workers.add(p);
-        }
-        if (placement == null) {
-            return sc.parallelize(workers, workers.size());
-        }
-        List<List<String>> where = placement.locations(round, workers.size());
-        if (where.size() != workers.size()) {
-            throw new IllegalStateException("task placement of round " + round + ": expected " + workers.size()
+        int workers = settings.workers();
+        List<List<String>> where = placement == null ? Collections.nCopies(workers, List.of())
+                : placement.locations(round, workers);
+        if (where.size() != workers) {
+            throw new IllegalStateException("task placement of round " + round + ": expected " + workers
                     + " location lists (train.workers), found " + where.size());
         }
         List<Tuple2<Integer, Seq<String>>> placed = new ArrayList<>();
-        for (int p = 0; p < workers.size(); p++) {
+        for (int p = 0; p < workers; p++) {
             placed.add(new Tuple2<>(p, JavaConverters.asScalaBuffer(where.get(p)).toSeq()));
         }
         ClassTag<Integer> tag = ClassTag$.MODULE$.apply(Integer.class);
