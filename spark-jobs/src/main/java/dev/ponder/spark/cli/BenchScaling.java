@@ -55,6 +55,11 @@ final class BenchScaling implements Callable<Integer> {
             + "the medians (executor start, JIT compilation on the training's cores); default ${DEFAULT-VALUE}")
     int warmup;
 
+    @Option(names = "--block", defaultValue = "3", description = "consecutive rounds of one layout in the "
+            + "alternating run (a gang of long-lived tasks runs them; the first of each block starts it); "
+            + "default ${DEFAULT-VALUE}")
+    int block;
+
     @Option(names = "--separate-apps", description = "run the 1-executor and the 2-executor training as two "
             + "applications one after the other (each with its own executors) instead of one 2-executor application "
             + "whose rounds alternate between the layouts")
@@ -75,6 +80,9 @@ final class BenchScaling implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path work = Files.createTempDirectory("ponder-bench-scaling");
         StandaloneCluster cluster = null;
+        if (block < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--block must be >= 1, found " + block);
+        }
         if (warmup < 0 || warmup >= rounds) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--warmup must be >= 0 and below --rounds ("
                     + rounds + "), found " + warmup);
@@ -89,11 +97,12 @@ final class BenchScaling implements Callable<Integer> {
             }
             String data = ClusterTraining.prepareSyntheticData(work, base.getInt("train.seq_len"));
             out.printf("bench scaling on %s: train.workers=2, local_steps=%d, batch %d x %d tokens, %d rounds per "
-                    + "layout (the first %d untimed: warm-up; tokens/s over the other rounds' jobs and the driver's work "
-                    + "before each), %s; load average %s%n", master, base.getInt("train.local_steps"),
-                    base.getInt("train.batch_size"), base.getInt("train.seq_len"), rounds, warmup, separateApps
-                    ? "1 and 2 executors as two applications in turn" : "one 2-executor application alternating "
-                    + "rounds on 1 executor and on 2", loadAverage());
+                    + "layout (the first %d untimed: warm-up; tokens/s over the other rounds and the driver's work "
+                    + "before each), %s, train.persistent_tasks=%s; load average %s%n", master,
+                    base.getInt("train.local_steps"), base.getInt("train.batch_size"), base.getInt("train.seq_len"),
+                    rounds, warmup, separateApps ? "1 and 2 executors as two applications in turn"
+                    : "one 2-executor application alternating blocks of " + block + " rounds on 1 executor and on 2",
+                    base.getBool("train.persistent_tasks"), loadAverage());
             for (int run = 0; run < sizes.size(); run++) {
                 String size = sizes.get(run);
                 Path dir = work.resolve(run + "-" + size); // fresh run dirs: never a resume
@@ -109,8 +118,8 @@ final class BenchScaling implements Callable<Integer> {
                     Map<String, String> conf = sparkConf(2, cluster != null);
                     AlternatingPlacement.SPARK_CONF.forEach(conf::putIfAbsent); // the user's --conf wins
                     ClusterTraining.Result both = ClusterTraining.run(master, conf, sizedConfig(base, size, 2 * rounds,
-                            data), dir.resolve("alternating"), sc -> AlternatingPlacement.of(sc, 2, 120));
-                    checkAlternates(both, size);
+                            data), dir.resolve("alternating"), sc -> AlternatingPlacement.of(sc, 2, 120, block));
+                    checkAlternates(both, size, block);
                     one = both.onExecutors(1, warmup);
                     two = both.onExecutors(2, warmup);
                 }
@@ -162,9 +171,9 @@ final class BenchScaling implements Callable<Integer> {
      * task left its executor (an executor lost, a locality wait shorter than the round) and the
      * layouts' times would be mixed.
      */
-    static void checkAlternates(ClusterTraining.Result r, String size) {
+    static void checkAlternates(ClusterTraining.Result r, String size, int block) {
         for (int i = 0; i < r.rounds().size(); i++) {
-            int expected = AlternatingPlacement.oneExecutorRound(i) ? 1 : 2;
+            int expected = AlternatingPlacement.oneExecutorRound(i, block) ? 1 : 2;
             int found = r.rounds().get(i).executors();
             if (found != expected) {
                 throw new IllegalStateException("bench scaling " + size + ": round " + i + " was placed on " + expected

@@ -42,7 +42,9 @@ public final class RunSchema {
                 .add("train.keep_checkpoints", INT, 3, "committed checkpoints to keep")
                 .add("train.log_every", INT, 1, "steps between metric lines (rounded up to rounds)")
                 .add("train.eval_every", INT, 0, "steps between validation passes (0: only at the end)")
-                .add("train.eval_batches", INT, 8, "validation batches per evaluation");
+                .add("train.eval_batches", INT, 8, "validation batches per evaluation")
+                .add("train.persistent_tasks", BOOL, true, "run rounds on long-lived tasks that exchange each "
+                        + "round's state with the driver over TCP (false: one Spark job per round)");
     }
 
     /**

@@ -24,14 +24,8 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import scala.Tuple2;
-import scala.collection.JavaConverters;
-import scala.collection.Seq;
-import scala.reflect.ClassTag;
-import scala.reflect.ClassTag$;
 
 /** The driver loop of {@code ponder train}: rounds, averaging, logging, checkpoints, evaluation. */
 public final class TrainDriver {
@@ -56,6 +50,8 @@ public final class TrainDriver {
     private TaskPlacement placement;
     /** Rounds this process has run (the index {@link TaskPlacement} sees). */
     private int roundsRun;
+    /** The long-lived tasks running the current rounds (train.persistent_tasks), or null between gangs. */
+    private WorkerGang gang;
 
     public TrainDriver(JavaSparkContext sc, ResolvedConfig config, String runDir, PrintWriter console) {
         this.sc = sc;
@@ -74,9 +70,20 @@ public final class TrainDriver {
     }
 
     public Summary run() {
+        boolean done = false;
         try {
-            return train();
+            Summary s = train();
+            done = true;
+            return s;
         } finally {
+            if (gang != null) {
+                if (done) {
+                    gang.close();
+                } else {
+                    gang.abort();                        // the run failed: stop its tasks at once
+                }
+                gang = null;
+            }
             if (sharedPlan != null) {
                 sharedPlan.destroy();
                 sharedPlan = null;
@@ -160,6 +167,7 @@ public final class TrainDriver {
                 tb.addMetrics(rec);
             }
             if (crossed(before, state.step, settings.evalEvery())) {
+                stopGang(); // its tasks hold the slots validation needs
                 sc.setJobGroup("ponder-train", "validation at step " + state.step + " of " + runDir.getName(), false);
                 Evaluator.Totals v = Evaluator.evaluate(sc, plan, state.params, Manifest.VAL, evalWindows());
                 Map<String, Object> rec = new LinkedHashMap<>();
@@ -185,6 +193,7 @@ public final class TrainDriver {
         }
         metrics.flush();
         tb.flush();
+        stopGang();
         sc.setJobGroup("ponder-train", "final validation of " + runDir.getName(), false);
         Evaluator.Totals val = Evaluator.evaluate(sc, plan, state.params, Manifest.VAL, evalWindows());
         double elapsed = (System.nanoTime() - startNanos) / 1e9;
@@ -242,12 +251,17 @@ public final class TrainDriver {
 
     private RoundResult runRound(RunState state, int k) {
         RoundInput in = new RoundInput(state.step, k, state.params, state.optimizerState, state.cursors, state.history);
+        List<List<String>> where = placementOf(roundsRun++);
+        int slots = settings.persistentTasks() ? gangSlots() : 0;
+        if (slots > 0) {
+            return gangRound(in, GangLayout.of(where, slots));
+        }
         long start = System.nanoTime();
         Broadcast<RoundInput> b = sc.broadcast(in); // serialized and stored as blocks on the driver here
         lastBroadcastCreateSeconds = (System.nanoTime() - start) / 1e9;
         Broadcast<TrainPlan> shared = sharedPlan; // the closure captures two broadcast handles only
         try {
-            return workerPartitions(roundsRun++)
+            return PlacedIndexes.of(sc, where)
                     .mapPartitionsWithIndex((p, it) -> PartitionTrainer.run(shared.value(), b, p), false)
                     .treeReduce(RoundResult::merge);
         } finally {
@@ -255,12 +269,48 @@ public final class TrainDriver {
         }
     }
 
+    /** A round on the current gang of long-lived tasks, started (or restarted on a new layout) here. */
+    private RoundResult gangRound(RoundInput in, GangLayout layout) {
+        try {
+            if (gang != null && !gang.layout().equals(layout)) {
+                stopGang();
+            }
+            if (gang == null) {
+                gang = WorkerGang.start(sc, sharedPlan, layout);
+            }
+            RoundResult r = gang.round(in);
+            lastBroadcastCreateSeconds = gang.lastSerializeSeconds();
+            return r;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("training round at step " + in.step() + " on long-lived tasks", e);
+        }
+    }
+
+    private void stopGang() {
+        if (gang != null) {
+            gang.close();
+            gang = null;
+        }
+    }
+
     /**
-     * One partition per worker (its index as the element), placed where {@link #placement} says;
-     * without a placement no partition prefers a location (what parallelize gives), so training and
-     * the pinned benchmarks build their rounds the same way.
+     * Task slots for a gang (each task holds one until the gang stops), or 0 for a round as its own
+     * job: train.persistent_tasks off, speculation on (a speculative copy of a long-lived task would
+     * never end), or no executor registered yet (Spark's job waits for them; later rounds take a gang).
      */
-    private JavaRDD<Integer> workerPartitions(int round) {
+    private int gangSlots() {
+        if (sc.getConf().getBoolean("spark.speculation", false)) {
+            return 0;
+        }
+        org.apache.spark.SparkContext c = sc.sc();
+        return c.maxNumConcurrentTasks(c.resourceProfileManager().defaultResourceProfile());
+    }
+
+    /**
+     * Each worker partition's preferred locations in round {@code round}: where {@link #placement}
+     * says, else none (Spark chooses, what parallelize gives).
+     */
+    private List<List<String>> placementOf(int round) {
         int workers = settings.workers();
         List<List<String>> where = placement == null ? Collections.nCopies(workers, List.of())
                 : placement.locations(round, workers);
@@ -268,12 +318,7 @@ public final class TrainDriver {
             throw new IllegalStateException("task placement of round " + round + ": expected " + workers
                     + " location lists (train.workers), found " + where.size());
         }
-        List<Tuple2<Integer, Seq<String>>> placed = new ArrayList<>();
-        for (int p = 0; p < workers; p++) {
-            placed.add(new Tuple2<>(p, JavaConverters.asScalaBuffer(where.get(p)).toSeq()));
-        }
-        ClassTag<Integer> tag = ClassTag$.MODULE$.apply(Integer.class);
-        return JavaRDD.fromRDD(sc.sc().makeRDD(JavaConverters.asScalaBuffer(placed).toSeq(), tag), tag);
+        return where;
     }
 
     /**

@@ -27,7 +27,8 @@ public record TrainSettings(
         int keepCheckpoints,
         int logEvery,
         int evalEvery,
-        int evalBatches) implements Serializable {
+        int evalBatches,
+        boolean persistentTasks) implements Serializable {
 
     public TrainSettings {
         positive("train.steps", steps);
@@ -61,7 +62,7 @@ public record TrainSettings(
                 c.getDouble("train.beta1"), c.getDouble("train.beta2"), c.getDouble("train.eps"),
                 c.getDouble("train.grad_clip"), c.getInt("train.workers"), c.getInt("train.local_steps"), c.getInt("train.threads_per_worker"),
                 c.getInt("train.checkpoint_every"), c.getInt("train.keep_checkpoints"), c.getInt("train.log_every"),
-                c.getInt("train.eval_every"), c.getInt("train.eval_batches"));
+                c.getInt("train.eval_every"), c.getInt("train.eval_batches"), c.getBool("train.persistent_tasks"));
     }
 
     public AdamW.Config adam() {

@@ -16,14 +16,28 @@ class AlternatingPlacementTest {
 
     @Test
     void evenRoundsPutEveryTaskOnOneExecutorTakingTurnsAndOddRoundsSpreadThem() {
-        AlternatingPlacement p = new AlternatingPlacement(List.of(A, B));
+        AlternatingPlacement p = new AlternatingPlacement(List.of(A, B), 1);
         assertEquals(List.of(List.of(A), List.of(A)), p.locations(0, 2));
         assertEquals(List.of(List.of(A), List.of(B)), p.locations(1, 2));
         assertEquals(List.of(List.of(B), List.of(B)), p.locations(2, 2));
         assertEquals(List.of(List.of(A), List.of(B)), p.locations(3, 2));
         assertEquals(List.of(List.of(A), List.of(A), List.of(A)), p.locations(4, 3));
         assertEquals(List.of(List.of(A), List.of(B), List.of(A)), p.locations(5, 3));
-        assertTrue(AlternatingPlacement.oneExecutorRound(0) && !AlternatingPlacement.oneExecutorRound(1));
+        assertTrue(AlternatingPlacement.oneExecutorRound(0, 1) && !AlternatingPlacement.oneExecutorRound(1, 1));
+    }
+
+    @Test
+    void blocksKeepALayoutForSeveralRounds() {
+        AlternatingPlacement p = new AlternatingPlacement(List.of(A, B), 3);
+        List<List<List<String>>> rounds = new java.util.ArrayList<>();
+        for (int r = 0; r < 12; r++) {
+            rounds.add(p.locations(r, 2));
+        }
+        List<List<String>> onA = List.of(List.of(A), List.of(A));
+        List<List<String>> onB = List.of(List.of(B), List.of(B));
+        List<List<String>> spread = List.of(List.of(A), List.of(B));
+        assertEquals(List.of(onA, onA, onA, spread, spread, spread, onB, onB, onB, spread, spread, spread), rounds);
+        assertTrue(AlternatingPlacement.oneExecutorRound(2, 3) && !AlternatingPlacement.oneExecutorRound(3, 3));
     }
 
     @Test
@@ -36,7 +50,7 @@ class AlternatingPlacementTest {
     @Test
     void oneExecutorCannotAlternate() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new AlternatingPlacement(List.of(A)));
+                () -> new AlternatingPlacement(List.of(A), 1));
         assertTrue(e.getMessage().contains("at least 2 executors"), e.getMessage());
     }
 }

@@ -23,7 +23,7 @@ class BenchScalingTest {
     @Test
     void anAlternatingRunSplitsIntoItsTwoLayoutsWithTheirOwnWarmup() {
         ClusterTraining.Result both = run(1, 2, 1, 2, 1, 2);
-        assertDoesNotThrow(() -> BenchScaling.checkAlternates(both, "128x2"));
+        assertDoesNotThrow(() -> BenchScaling.checkAlternates(both, "128x2", 1));
         ClusterTraining.Result one = both.onExecutors(1, 1);
         ClusterTraining.Result two = both.onExecutors(2, 1);
         assertEquals(List.of(3.0, 5.0), one.measured().stream().map(ClusterTraining.Round::local).toList());
@@ -34,7 +34,7 @@ class BenchScalingTest {
     @Test
     void aRoundThatRanOnOtherExecutorsThanPlacedFailsTheBenchmark() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> BenchScaling.checkAlternates(run(1, 2, 2, 2), "256x4"));
+                () -> BenchScaling.checkAlternates(run(1, 2, 2, 2), "256x4", 1));
         assertTrue(e.getMessage().contains("256x4: round 2 was placed on 1 executor(s) but ran on 2"), e.getMessage());
     }
 }

@@ -163,23 +163,24 @@ class StandaloneClusterIT {
         ResolvedConfig cfg = ConfigLoader.resolve(Files.readString(config), config.toString(), List.of(),
                 RunSchema::forRaw);
         ClusterTraining.Result r = ClusterTraining.run(cluster.masterUrl(), conf, cfg, run,
-                sc -> AlternatingPlacement.of(sc, 2, 60));
+                sc -> AlternatingPlacement.of(sc, 2, 60, 1));
         assertEquals(List.of(1, 2), r.rounds().stream().map(ClusterTraining.Round::executors).toList());
         assertArrayEquals(reference, finalParams(run), 1e-6f, "pinned rounds vs local[2] training");
     }
 
     /**
-     * Results larger than spark.network.maxRemoteBlockSizeFetchToMem reach the driver through a
-     * local file (the path a 3.3M-parameter result takes under SparkSessions' 16 MB limit; this
-     * model's results, about 1.5 MB, take it with a lower limit) and the broadcast reaches the
-     * executors the same way: the run computes the same parameters as local[2].
+     * Rounds as their own Spark jobs (train.persistent_tasks=false): results larger than
+     * spark.network.maxRemoteBlockSizeFetchToMem reach the driver through a local file (the path a
+     * 3.3M-parameter result takes under SparkSessions' 16 MB limit; this model's results, about
+     * 1.5 MB, take it with a lower limit) and the broadcast reaches the executors the same way: the
+     * run computes the same parameters as local[2] on long-lived tasks.
      */
     @Test
     void resultsStreamedToTheDriverThroughFilesGiveTheSameParameters() throws Exception {
         Path run = work.resolve("streamed-run");
         PonderSubmitProcess driver = PonderSubmitProcess.start(cluster, "--conf",
                 "spark.network.maxRemoteBlockSizeFetchToMem=256k", "train", "--config", config.toString(),
-                "--run-dir", run.toString());
+                "--set", "train.persistent_tasks=false", "--run-dir", run.toString());
         assertEquals(0, driver.await(300), driver.output());
         assertArrayEquals(reference, finalParams(run), 1e-6f, "results fetched through files vs local[2] training");
     }

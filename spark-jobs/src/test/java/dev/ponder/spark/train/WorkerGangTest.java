@@ -1,0 +1,160 @@
+package dev.ponder.spark.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ponder.core.model.ModelConfig;
+import dev.ponder.core.train.LocalTrainer;
+import dev.ponder.prep.shard.Cursor;
+import dev.ponder.prep.shard.Manifest;
+import dev.ponder.prep.shard.ShardDataset;
+import dev.ponder.prep.shard.WindowStream;
+import dev.ponder.spark.ckpt.CheckpointStore;
+import dev.ponder.spark.config.ResolvedConfig;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Rounds on long-lived tasks (train.persistent_tasks) against rounds as their own Spark jobs, on
+ * local[2, 3]: two slots, and up to three attempts per task so a failed gang task is rerun.
+ */
+class WorkerGangTest {
+    static JavaSparkContext sc;
+    static Path tmp;
+    static String data;
+    static final AtomicInteger failedTasks = new AtomicInteger();
+    /** Jobs that ran gang tasks (their stages are named for WorkerGang's call site). */
+    static final AtomicInteger gangStages = new AtomicInteger();
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        sc = TrainFixtures.spark("local[2,3]");
+        sc.sc().addSparkListener(new SparkListener() {
+            @Override
+            public void onStageSubmitted(org.apache.spark.scheduler.SparkListenerStageSubmitted e) {
+                if (e.stageInfo().name().contains("WorkerGang")) {
+                    gangStages.incrementAndGet();
+                }
+            }
+
+            @Override
+            public void onTaskEnd(SparkListenerTaskEnd end) {
+                if (!end.taskInfo().successful()) {
+                    failedTasks.incrementAndGet();
+                }
+            }
+        });
+        tmp = Files.createTempDirectory("ponder-gang");
+        data = TrainFixtures.prepareCorpus(sc, tmp, 16);
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        sc.close();
+        try (Stream<Path> s = Files.walk(tmp)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    static float[] trainAndLoad(ResolvedConfig cfg, Path runDir) {
+        new TrainDriver(sc, cfg, runDir.toString(), new PrintWriter(new StringWriter())).run();
+        CheckpointStore store = new CheckpointStore(new org.apache.hadoop.fs.Path(runDir.toUri()), new Configuration());
+        return store.loadLatest(w -> { }).orElseThrow().params();
+    }
+
+    @Test
+    void gangRoundsGiveTheParametersOfRoundsAsTheirOwnJobs(@TempDir Path run) {
+        // Two workers on two slots (exact: a sum of two is the same either way round), with a
+        // validation pass between rounds (the gang stops for it and a new one starts after).
+        String[] two = {"train.workers=2", "train.local_steps=2", "train.steps=8", "train.eval_every=4"};
+        int stages = gangStages.get();
+        float[] jobs = trainAndLoad(TrainFixtures.config(data, with(two, "train.persistent_tasks=false")),
+                run.resolve("jobs2"));
+        awaitListeners();
+        assertEquals(stages, gangStages.get(), "persistent_tasks=false runs no gang");
+        float[] gang = trainAndLoad(TrainFixtures.config(data, with(two, "train.persistent_tasks=true")),
+                run.resolve("gang2"));
+        awaitListeners();
+        assertEquals(stages + 2, gangStages.get(), "one gang before the validation at step 4, one after");
+        assertArrayEquals(jobs, gang, 0f);
+        // Three workers on two slots: one gang task hosts workers 0 and 2 in turn. A job's reduce sums
+        // in the order tasks finish, so the two agree to float rounding, not bit for bit.
+        String[] three = {"train.workers=3", "train.local_steps=2", "train.steps=4"};
+        float[] jobs3 = trainAndLoad(TrainFixtures.config(data, with(three, "train.persistent_tasks=false")),
+                run.resolve("jobs3"));
+        float[] gang3 = trainAndLoad(TrainFixtures.config(data, with(three, "train.persistent_tasks=true")),
+                run.resolve("gang3"));
+        assertArrayEquals(jobs3, gang3, 1e-6f);
+    }
+
+    @Test
+    void aTaskWhoseConnectionIsCutMidRoundIsRerunAndTheRoundGivesTheSameResult() throws Exception {
+        ResolvedConfig cfg = TrainFixtures.config(data, "train.workers=2", "train.local_steps=3");
+        TrainSettings s = TrainSettings.from(cfg);
+        ShardDataset ds = ShardDataset.open(data, new Configuration());
+        TrainPlan plan = TrainPlan.of(ModelConfig.fromMap(cfg.section("model")), s, ds, 1);
+        LocalTrainer fresh = plan.newTrainer();
+        List<Cursor> cursors = new ArrayList<>();
+        for (int p = 0; p < 2; p++) {
+            cursors.add(WindowStream.startOf(ds, Manifest.TRAIN, p));
+        }
+        RoundInput in = new RoundInput(0, 3, fresh.model().params().paramsToArray(),
+                new float[fresh.optimizerStateSize()], cursors);
+        Broadcast<TrainPlan> shared = sc.broadcast(plan);
+        try (WorkerGang gang = WorkerGang.start(sc, shared, GangLayout.of(List.of(List.of(), List.of()), 2))) {
+            RoundResult clean = gang.round(in);
+            int failedBefore = failedTasks.get();
+            RoundResult cut = gang.round(in, () -> gang.cut(0));
+            clean.average();
+            cut.average();
+            assertArrayEquals(clean.params, cut.params, 0f, "the rerun task recomputed the same round");
+            assertArrayEquals(clean.optimizerState, cut.optimizerState, 0f);
+            assertArrayEquals(clean.ceLoss, cut.ceLoss, 0.0);
+            assertEquals(clean.cursors, cut.cursors);
+            assertEquals(2, cut.replicas);
+            // The task attempt whose connection was cut failed, and Spark reran it.
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (failedTasks.get() == failedBefore && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(failedTasks.get() > failedBefore, "a failed attempt of the cut task");
+            RoundResult after = gang.round(in); // and the gang goes on
+            after.average();
+            assertArrayEquals(clean.params, after.params, 0f);
+        } finally {
+            shared.destroy();
+        }
+    }
+
+    /** Spark delivers listener events on its own thread, after the job returned. */
+    private static void awaitListeners() {
+        try {
+            sc.sc().listenerBus().waitUntilEmpty(30_000);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("Spark's listener events not delivered within 30 s", e);
+        }
+    }
+
+    private static String[] with(String[] base, String extra) {
+        String[] all = java.util.Arrays.copyOf(base, base.length + 1);
+        all[base.length] = extra;
+        return all;
+    }
+}
