@@ -47,7 +47,7 @@ final class GangTask {
                     throw new IOException("gang task " + index + ": expected a ROUND or STOP message, found type " + type);
                 }
                 long start = System.nanoTime();
-                RoundInput input = GangWire.deserialize(GangWire.readPayload(in), RoundInput.class);
+                RoundInput input = GangWire.readPayload(in, RoundInput.class);
                 long fetched = System.nanoTime();
                 RoundResult result = null;
                 for (int p : partitions) {
@@ -60,7 +60,8 @@ final class GangTask {
                 result.fetchSeconds = (fetched - start) / 1e9;
                 result.taskSeconds = (System.nanoTime() - start) / 1e9;
                 result.executors.add(executor);
-                GangWire.writeFrame(out, GangWire.RESULT, round, GangWire.serialize(result));
+                GangWire.writeHeader(out, GangWire.RESULT, round);
+                GangWire.writePayload(out, result);               // streamed: no byte[] copy of the state
             }
         }
     }

@@ -276,6 +276,8 @@ public final class TrainDriver {
                 stopGang();
             }
             if (gang == null) {
+                sc.setJobDescription(String.format("train from step %d on %d long-lived task(s) for %d worker(s), %s",
+                        in.step(), layout.tasks(), settings.workers(), runDir.getName()));
                 gang = WorkerGang.start(sc, sharedPlan, layout);
             }
             RoundResult r = gang.round(in);

@@ -45,8 +45,8 @@ public final class WorkerGang implements AutoCloseable {
     private final Thread acceptor;
     /** Each task's live connection, or null; guarded by this. */
     private final Link[] links;
-    /** Serialized results of the current round by task; guarded by this. */
-    private final byte[][] results;
+    /** Results of the current round by task; guarded by this. */
+    private final RoundResult[] results;
     /** The current round's number and serialized input (null between rounds); guarded by this. */
     private long round;
     private byte[] pending;
@@ -59,7 +59,7 @@ public final class WorkerGang implements AutoCloseable {
         this.token = token;
         this.job = job;
         this.links = new Link[layout.tasks()];
-        this.results = new byte[layout.tasks()][];
+        this.results = new RoundResult[layout.tasks()];
         this.acceptor = new Thread(this::acceptLoop, "ponder-gang-acceptor-" + server.getLocalPort());
         acceptor.setDaemon(true);
     }
@@ -129,16 +129,14 @@ public final class WorkerGang implements AutoCloseable {
             }
         }
         afterSend.run();
-        byte[][] got = awaitResults(r);
         RoundResult sum = null;
-        for (byte[] b : got) {
-            RoundResult x = GangWire.deserialize(b, RoundResult.class);
+        for (RoundResult x : awaitResults(r)) {
             sum = sum == null ? x : sum.merge(x);
         }
         return sum;
     }
 
-    private synchronized byte[][] awaitResults(long r) {
+    private synchronized RoundResult[] awaitResults(long r) {
         try {
             while (Arrays.stream(results).anyMatch(b -> b == null)) {
                 if (job.isDone()) {
@@ -229,9 +227,9 @@ public final class WorkerGang implements AutoCloseable {
         }
     }
 
-    private synchronized void accept(Link link, long r, byte[] payload) {
+    private synchronized void accept(Link link, long r, RoundResult result) {
         if (links[link.task] == link && r == round && pending != null && results[link.task] == null) {
-            results[link.task] = payload;
+            results[link.task] = result;
             notifyAll();
         }
     }
@@ -270,7 +268,7 @@ public final class WorkerGang implements AutoCloseable {
         }
         for (Link l : now) {
             if (l != null) {
-                l.send(GangWire.STOP, round, null);
+                l.stop();
             }
         }
         try {
@@ -347,21 +345,25 @@ public final class WorkerGang implements AutoCloseable {
             this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
         }
 
-        void sendRound(long r, byte[] input) {
-            synchronized (this) {
-                if (sent >= r) {
-                    return;
-                }
-                sent = r;
+        /** Sends round {@code r} unless this link already has it (the round loop and a reconnect may both try). */
+        synchronized void sendRound(long r, byte[] input) {
+            if (sent >= r) {
+                return;
             }
-            send(GangWire.ROUND, r, input);
-        }
-
-        synchronized void send(int type, long r, byte[] payload) {
+            sent = r;
             try {
-                GangWire.writeFrame(out, type, r, payload);
+                GangWire.writeHeader(out, GangWire.ROUND, r);
+                GangWire.writePayload(out, input);
             } catch (IOException e) {
                 drop(this);                                        // the task fails; its rerun reconnects
+            }
+        }
+
+        synchronized void stop() {
+            try {
+                GangWire.writeStop(out, sent);
+            } catch (IOException e) {
+                drop(this);
             }
         }
 
@@ -373,11 +375,11 @@ public final class WorkerGang implements AutoCloseable {
                         throw new EOFException("task closed its connection");
                     }
                     long r = in.readLong();
-                    byte[] payload = GangWire.readPayload(in);
                     if (type != GangWire.RESULT) {
                         throw new IOException("expected a RESULT message, found type " + type);
                     }
-                    accept(this, r, payload);
+                    accept(this, r, GangWire.readPayload(in, RoundResult.class)); // deserialized on this thread
+
                 }
             } catch (IOException e) {
                 drop(this);

@@ -19,9 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
@@ -43,10 +41,7 @@ class TrainDriverTest {
 
     @AfterAll
     static void tearDown() throws Exception {
-        sc.close();
-        try (Stream<Path> s = Files.walk(tmp)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        TrainFixtures.closeAndDelete(sc, tmp);
     }
 
     static TrainDriver.Summary train(ResolvedConfig cfg, Path runDir) {

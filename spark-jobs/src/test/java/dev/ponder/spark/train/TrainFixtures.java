@@ -27,6 +27,14 @@ final class TrainFixtures {
         return sc;
     }
 
+    /** Stops a test class's Spark and deletes its temporary directory. */
+    static void closeAndDelete(JavaSparkContext sc, Path tmp) throws java.io.IOException {
+        sc.close();
+        try (java.util.stream.Stream<Path> s = Files.walk(tmp)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
     /** A byte-tokenized corpus of simple repetitive sentences (learnable in a few steps). */
     static String prepareCorpus(JavaSparkContext sc, Path dir, int seqLen) throws Exception {
         SplittableRandom rnd = new SplittableRandom(11);

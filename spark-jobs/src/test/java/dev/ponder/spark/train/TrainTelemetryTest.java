@@ -18,7 +18,6 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,10 +46,7 @@ class TrainTelemetryTest {
 
     @AfterAll
     static void tearDown() throws Exception {
-        sc.close();
-        try (Stream<Path> s = Files.walk(tmp)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        TrainFixtures.closeAndDelete(sc, tmp);
     }
 
     static List<JsonNode> metrics(Path run) throws Exception {

@@ -17,10 +17,8 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -67,10 +65,7 @@ class WorkerGangTest {
 
     @AfterAll
     static void tearDown() throws Exception {
-        sc.close();
-        try (Stream<Path> s = Files.walk(tmp)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        TrainFixtures.closeAndDelete(sc, tmp);
     }
 
     static float[] trainAndLoad(ResolvedConfig cfg, Path runDir) {
