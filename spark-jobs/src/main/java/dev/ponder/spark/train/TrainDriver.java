@@ -52,6 +52,8 @@ public final class TrainDriver {
     private int roundsRun;
     /** The long-lived tasks running the current rounds (train.persistent_tasks), or null between gangs. */
     private WorkerGang gang;
+    /** Tests: see {@link #onGangRound}. */
+    private java.util.function.BiConsumer<Integer, WorkerGang> gangFault = (round, g) -> { };
 
     public TrainDriver(JavaSparkContext sc, ResolvedConfig config, String runDir, PrintWriter console) {
         this.sc = sc;
@@ -251,10 +253,11 @@ public final class TrainDriver {
 
     private RoundResult runRound(RunState state, int k) {
         RoundInput in = new RoundInput(state.step, k, state.params, state.optimizerState, state.cursors, state.history);
-        List<List<String>> where = placementOf(roundsRun++);
+        int round = roundsRun++;
+        List<List<String>> where = placementOf(round);
         int slots = settings.persistentTasks() ? gangSlots() : 0;
         if (slots > 0) {
-            return gangRound(in, GangLayout.of(where, slots));
+            return gangRound(in, GangLayout.of(where, slots), round);
         }
         long start = System.nanoTime();
         Broadcast<RoundInput> b = sc.broadcast(in); // serialized and stored as blocks on the driver here
@@ -269,23 +272,49 @@ public final class TrainDriver {
         }
     }
 
-    /** A round on the current gang of long-lived tasks, started (or restarted on a new layout) here. */
-    private RoundResult gangRound(RoundInput in, GangLayout layout) {
-        try {
+    /**
+     * A round on the current gang of long-lived tasks, started (or restarted on a new layout) here.
+     * A gang whose job failed (one task failed spark.task.maxFailures times over its rounds, which
+     * may be the whole run) after completing rounds is replaced and the round rerun, as a job per
+     * round would start over each round; one that fails before completing any round fails the run.
+     */
+    private RoundResult gangRound(RoundInput in, GangLayout layout, int round) {
+        while (true) {
             if (gang != null && !gang.layout().equals(layout)) {
                 stopGang();
             }
             if (gang == null) {
                 sc.setJobDescription(String.format("train from step %d on %d long-lived task(s) for %d worker(s), %s",
                         in.step(), layout.tasks(), settings.workers(), runDir.getName()));
-                gang = WorkerGang.start(sc, sharedPlan, layout);
+                try {
+                    gang = WorkerGang.start(sc, sharedPlan, layout);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException("starting long-lived training tasks at step " + in.step(), e);
+                }
             }
-            RoundResult r = gang.round(in);
-            lastBroadcastCreateSeconds = gang.lastSerializeSeconds();
-            return r;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("training round at step " + in.step() + " on long-lived tasks", e);
+            WorkerGang g = gang;
+            try {
+                RoundResult r = g.round(in, () -> gangFault.accept(round, g));
+                lastBroadcastCreateSeconds = g.lastSerializeSeconds();
+                return r;
+            } catch (WorkerGang.Failed e) {
+                boolean progressed = g.completedRounds() > 0;
+                g.abort();
+                gang = null;
+                if (!progressed) {
+                    throw e;
+                }
+                console.printf("warning: %s; restarting the long-lived tasks for step %d%n", e.getMessage(), in.step());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("training round at step " + in.step() + " on long-lived tasks", e);
+            }
         }
+    }
+
+    /** Tests: runs after each gang round's input went out (round index, gang), e.g. to cut connections. */
+    TrainDriver onGangRound(java.util.function.BiConsumer<Integer, WorkerGang> fault) {
+        this.gangFault = fault;
+        return this;
     }
 
     private void stopGang() {

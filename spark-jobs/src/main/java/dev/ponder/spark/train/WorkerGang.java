@@ -38,6 +38,13 @@ public final class WorkerGang implements AutoCloseable {
     private static final long STOP_WAIT_SECONDS = 30;
     private static final long ABORT_WAIT_SECONDS = 5;
 
+    /** The gang's job ended (its tasks failed more than spark.task.maxFailures times) while a round waited. */
+    static final class Failed extends IllegalStateException {
+        Failed(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     private final GangLayout layout;
     private final ServerSocket server;
     private final byte[] token;
@@ -52,6 +59,10 @@ public final class WorkerGang implements AutoCloseable {
     private byte[] pending;
     private boolean closed;
     private double lastSerializeSeconds;
+    /** Rounds whose results all came back. */
+    private int completedRounds;
+    /** Connections each task made (tests: attempts that reached the driver); guarded by this. */
+    private final int[] connections;
 
     private WorkerGang(GangLayout layout, ServerSocket server, byte[] token, JavaFutureAction<Void> job) {
         this.layout = layout;
@@ -60,6 +71,7 @@ public final class WorkerGang implements AutoCloseable {
         this.job = job;
         this.links = new Link[layout.tasks()];
         this.results = new RoundResult[layout.tasks()];
+        this.connections = new int[layout.tasks()];
         this.acceptor = new Thread(this::acceptLoop, "ponder-gang-acceptor-" + server.getLocalPort());
         acceptor.setDaemon(true);
     }
@@ -149,6 +161,7 @@ public final class WorkerGang implements AutoCloseable {
             throw new IllegalStateException("interrupted while waiting for round " + r + "'s results", e);
         }
         pending = null;
+        completedRounds++;
         return results.clone();
     }
 
@@ -156,17 +169,26 @@ public final class WorkerGang implements AutoCloseable {
     private RuntimeException jobEnded(long r) {
         try {
             job.get();
-            return new IllegalStateException("the training tasks ended before round " + r + " of their gang finished "
+            return new Failed("the training tasks ended before round " + r + " of their gang finished "
                     + "(a task attempt ended without the driver's STOP; with spark.speculation on, set "
-                    + "train.persistent_tasks=false)");
+                    + "train.persistent_tasks=false)", null);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            return new IllegalStateException("training tasks failed in round " + r + " of their gang: "
-                    + cause.getMessage(), cause);
+            return new Failed("training tasks failed in round " + r + " of their gang: " + cause.getMessage(), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new IllegalStateException("interrupted", e);
         }
+    }
+
+    /** Rounds this gang completed. */
+    synchronized int completedRounds() {
+        return completedRounds;
+    }
+
+    /** Tests: how many connections task {@code task}'s attempts made. */
+    synchronized int connections(int task) {
+        return connections[task];
     }
 
     private void acceptLoop() {
@@ -213,6 +235,7 @@ public final class WorkerGang implements AutoCloseable {
             }
             old = links[link.task];
             links[link.task] = link;
+            connections[link.task]++;
             toSend = pending != null && results[link.task] == null ? pending : null;
             r = round;
         }

@@ -138,6 +138,48 @@ class WorkerGangTest {
         }
     }
 
+    /**
+     * A gang task that fails on every attempt (its connection cut three times: local[2,3] allows
+     * three) fails the gang's job; the driver replaces the gang, since it had completed rounds, and
+     * reruns the round: the run ends with the parameters of an undisturbed one.
+     */
+    @Test
+    void aGangWhoseJobFailsAfterCompletingRoundsIsReplacedAndTheRunEndsWithTheSameParameters(@TempDir Path run)
+            throws Exception {
+        ResolvedConfig cfg = TrainFixtures.config(data, "train.workers=2", "train.local_steps=2", "train.steps=6");
+        float[] undisturbed = trainAndLoad(cfg, run.resolve("undisturbed"));
+        int failedBefore = failedTasks.get();
+        StringWriter console = new StringWriter();
+        new TrainDriver(sc, cfg, run.resolve("replaced").toString(), new PrintWriter(console, true))
+                .onGangRound((round, gang) -> {
+                    if (round == 1 && gang.completedRounds() == 1) {          // the first gang's second round
+                        Thread cutter = new Thread(() -> cutEveryAttempt(gang, 0, 3));
+                        cutter.setDaemon(true);
+                        cutter.start();
+                    }
+                }).run();
+        CheckpointStore store = new CheckpointStore(new org.apache.hadoop.fs.Path(run.resolve("replaced").toUri()),
+                new Configuration());
+        assertArrayEquals(undisturbed, store.loadLatest(w -> { }).orElseThrow().params(), 0f);
+        assertTrue(console.toString().contains("restarting the long-lived tasks for step "), console.toString());
+        assertTrue(failedTasks.get() - failedBefore >= 3, "three failed attempts of task 0");
+    }
+
+    /** Cuts task {@code task}'s connection each time one of its first {@code attempts} attempts connects. */
+    private static void cutEveryAttempt(WorkerGang gang, int task, int attempts) {
+        try {
+            for (int k = 1; k <= attempts; k++) {
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (gang.connections(task) < k && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                gang.cut(task);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Spark delivers listener events on its own thread, after the job returned. */
     private static void awaitListeners() {
         try {
