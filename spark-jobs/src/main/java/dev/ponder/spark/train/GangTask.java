@@ -1,5 +1,6 @@
 package dev.ponder.spark.train;
 
+import dev.ponder.core.train.LocalTrainer;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -17,8 +18,9 @@ import org.apache.spark.TaskKilledException;
  * Executor side of a {@link WorkerGang}: one long-lived Spark task that connects to the driver
  * and, round after round, receives the averaged state, trains each worker partition it hosts
  * (in turn, as {@link PartitionTrainer} would in a round's own task) and sends back their summed
- * result, until the driver says STOP. Holds nothing between rounds but the connection, so a
- * rerun attempt (executor lost, connection lost) just reconnects and takes the pending round.
+ * result, until the driver says STOP. Keeps between rounds only the connection and its workers'
+ * replicas, which each round reloads with the round's state, so a rerun attempt (executor lost,
+ * connection lost) just reconnects and takes the pending round.
  * Ends with an exception on anything but STOP, so Spark reruns it.
  */
 final class GangTask {
@@ -37,6 +39,9 @@ final class GangTask {
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
             DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
             GangWire.writeHello(out, driver.token(), index, ctx == null ? 0 : ctx.attemptNumber());
+            // Each hosted worker's replica, built in the first round and reloaded in the next ones
+            // (building one costs as much as several local steps of a small model).
+            LocalTrainer[] replicas = new LocalTrainer[partitions.length];
             while (true) {
                 int type = awaitMessage(s, in, ctx, index);
                 long round = in.readLong();
@@ -50,8 +55,13 @@ final class GangTask {
                 RoundInput input = GangWire.readPayload(in, RoundInput.class);
                 long fetched = System.nanoTime();
                 RoundResult result = null;
-                for (int p : partitions) {
-                    RoundResult r = PartitionTrainer.train(plan, input, p);
+                for (int i = 0; i < partitions.length; i++) {
+                    long replicaStart = System.nanoTime();
+                    replicas[i] = replicas[i] == null
+                            ? plan.loadedTrainer(input.params(), input.optimizerState(), input.step())
+                            : plan.reloaded(replicas[i], input.params(), input.optimizerState(), input.step());
+                    RoundResult r = PartitionTrainer.trainLoaded(plan, input, partitions[i], replicas[i],
+                            (System.nanoTime() - replicaStart) / 1e9);
                     result = result == null ? r : result.merge(r);
                     if (result.failure != null) {
                         break;                                    // the driver stops the run on it

@@ -29,10 +29,19 @@ final class PartitionTrainer {
     }
 
     static RoundResult train(TrainPlan plan, RoundInput in, int partition) {
-        TrainSettings s = plan.train();
         long replicaStart = System.nanoTime();
         LocalTrainer trainer = plan.loadedTrainer(in.params(), in.optimizerState(), in.step());
-        double replicaSeconds = (System.nanoTime() - replicaStart) / 1e9;
+        return trainLoaded(plan, in, partition, trainer, (System.nanoTime() - replicaStart) / 1e9);
+    }
+
+    /**
+     * The round on {@code trainer}, already holding the round's parameters, optimizer state and
+     * step ({@code replicaSeconds} to build or load it). Its result streams the replica's state when
+     * serialized, so the replica must not train again before then.
+     */
+    static RoundResult trainLoaded(TrainPlan plan, RoundInput in, int partition, LocalTrainer trainer,
+            double replicaSeconds) {
+        TrainSettings s = plan.train();
         if (in.history() != null) {
             trainer.model().useSampleHistory(in.history());               // read-only: the broadcast is shared
         }

@@ -49,6 +49,19 @@ public record TrainPlan(LinkedHashMap<String, Object> model, TrainSettings train
         return t;
     }
 
+    /**
+     * {@code trainer} (a replica of this plan from an earlier round) holding {@code params},
+     * {@code optimizerState} and {@code step} instead: what {@link #loadedTrainer} gives, without
+     * building the model again. A replica's state between rounds is exactly those three (dropout
+     * draws derive from each batch's tokens, routing and compute statistics are drained every step,
+     * SHARCS's history is set per round), so the result is the same either way (WorkerGangTest).
+     */
+    public LocalTrainer reloaded(LocalTrainer trainer, float[] params, float[] optimizerState, long step) {
+        prepareThread();
+        trainer.load(params, optimizerState, step);
+        return trainer;
+    }
+
     /** A freshly initialised replica with the plan's architecture (seeded weights). */
     public LocalTrainer newTrainer() {
         prepareThread();

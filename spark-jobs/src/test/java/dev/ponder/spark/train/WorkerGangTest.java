@@ -180,6 +180,44 @@ class WorkerGangTest {
         }
     }
 
+    /**
+     * Every family trains to the same parameters on a gang, whose tasks reload their replicas each
+     * round, as on a job per round, whose tasks build fresh ones: a replica keeps no state between
+     * rounds besides what the round loads (MoEUT with expert dropout: its draws come from the
+     * batch's tokens; SHARCS: its per-window history arrives with each round).
+     */
+    @Test
+    void everyFamilyGivesTheSameParametersOnReloadedReplicasAsOnFreshOnes(@TempDir Path run) {
+        String train = "train: {steps: 6, batch_size: 2, seq_len: 16, lr: 3.0e-3, warmup_steps: 1, workers: 2, "
+                + "local_steps: 2, checkpoint_every: 0, eval_batches: 1}";
+        java.util.Map<String, String> models = new java.util.LinkedHashMap<>();
+        models.put("dense", "{family: dense, vocab_size: 256, d_model: 32, n_layers: 2, n_heads: 2, d_ff: 64, "
+                + "context_length: 16}");
+        models.put("moe", "{family: moe, vocab_size: 256, d_model: 32, n_layers: 2, n_heads: 2, moe_n_experts: 4, "
+                + "moe_expert_size: 16, moe_k: 2, context_length: 16}");
+        models.put("moeut", "{family: moeut, vocab_size: 256, d_model: 32, n_layers: 2, n_heads: 2, d_head: 16, "
+                + "group_size: 1, ff_n_experts: 8, ff_expert_size: 8, ff_k: 2, att_n_experts: 2, att_k: 1, "
+                + "ff_expert_dropout: 0.2, context_length: 16}");
+        models.put("sut", "{family: sut, vocab_size: 256, d_model: 16, n_layers: 4, n_heads: 2, d_head: 8, "
+                + "ff_n_experts: 4, ff_expert_size: 8, att_n_experts: 3, context_length: 16}");
+        models.put("sharcs", "{family: sharcs, vocab_size: 256, d_model: 32, n_layers: 2, n_heads: 2, d_ff: 64, "
+                + "sharcs_widths: '0.5,1.0', sharcs_ranges: '0.0:1.0,0.0:0.5', sharcs_start_layer: 1, "
+                + "sharcs_router_hidden: 16, sharcs_prefix_len: 4, sharcs_history: 1, context_length: 16}");
+        models.put("mod", "{family: mod, mod_block: dense, vocab_size: 256, d_model: 16, n_layers: 2, n_heads: 2, "
+                + "d_ff: 32, mod_capacity: 0.25, mod_predictor_hidden: 8, context_length: 16}");
+        models.forEach((family, model) -> {
+            String yaml = String.join("\n", "seed: 3", "data: {path: '" + data + "'}", train, "model: " + model, "");
+            float[] jobs = trainAndLoad(resolve(yaml, family, "train.persistent_tasks=false"), run.resolve(family + "-jobs"));
+            float[] gang = trainAndLoad(resolve(yaml, family, "train.persistent_tasks=true"), run.resolve(family + "-gang"));
+            assertArrayEquals(jobs, gang, 0f, family);
+        });
+    }
+
+    private static ResolvedConfig resolve(String yaml, String name, String... sets) {
+        return dev.ponder.spark.config.ConfigLoader.resolve(yaml, name, List.of(sets),
+                dev.ponder.spark.config.RunSchema::forRaw);
+    }
+
     /** Spark delivers listener events on its own thread, after the job returned. */
     private static void awaitListeners() {
         try {
