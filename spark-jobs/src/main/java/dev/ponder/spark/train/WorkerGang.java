@@ -37,6 +37,8 @@ public final class WorkerGang implements AutoCloseable {
     /** How long {@link #close} waits for the tasks to return after STOP before cancelling the job. */
     private static final long STOP_WAIT_SECONDS = 30;
     private static final long ABORT_WAIT_SECONDS = 5;
+    /** Spark setting: the driver port gang tasks connect to (0 or unset: any free port). */
+    public static final String PORT_KEY = "spark.ponder.gang.port";
 
     /** The gang's job ended (its tasks failed more than spark.task.maxFailures times) while a round waited. */
     static final class Failed extends IllegalStateException {
@@ -83,7 +85,8 @@ public final class WorkerGang implements AutoCloseable {
     static WorkerGang start(JavaSparkContext sc, Broadcast<TrainPlan> plan, GangLayout layout) throws IOException {
         String host = sc.getConf().get("spark.driver.host", InetAddress.getLoopbackAddress().getHostAddress());
         String bind = sc.getConf().get("spark.driver.bindAddress", host);
-        ServerSocket server = new ServerSocket(0, 64, InetAddress.getByName(bind));
+        ServerSocket server = listen(InetAddress.getByName(bind), sc.getConf().getInt(PORT_KEY, 0),
+                sc.getConf().getInt("spark.port.maxRetries", 16));
         try {
             byte[] token = new byte[16];
             new SecureRandom().nextBytes(token);
@@ -103,6 +106,33 @@ public final class WorkerGang implements AutoCloseable {
             server.close();
             throw e;
         }
+    }
+
+    /**
+     * A listening socket on {@code address}: any free port when {@code port} is 0, else the first
+     * free one of port .. port + retries (Spark's rule for its own fixed ports, so drivers sharing
+     * a host each get one), reusable at once by the next gang of the run.
+     */
+    static ServerSocket listen(InetAddress address, int port, int retries) throws IOException {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException(PORT_KEY + ": expected a port in [0, 65535], found " + port);
+        }
+        IOException last = null;
+        int tries = port == 0 ? 1 : Math.max(1, Math.min(retries + 1, 65536 - port));
+        for (int k = 0; k < tries; k++) {
+            ServerSocket s = new ServerSocket();
+            try {
+                s.setReuseAddress(true);
+                s.bind(new java.net.InetSocketAddress(address, port == 0 ? 0 : port + k), 64);
+                return s;
+            } catch (IOException e) {
+                s.close();
+                last = e;
+            }
+        }
+        throw new IOException(PORT_KEY + "=" + port + ": no free port in [" + port + ", " + (port + tries - 1)
+                + "] on " + address.getHostAddress() + " (spark.port.maxRetries=" + retries + "): " + last.getMessage(),
+                last);
     }
 
     GangLayout layout() {

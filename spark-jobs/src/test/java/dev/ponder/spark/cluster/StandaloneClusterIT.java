@@ -107,11 +107,19 @@ class StandaloneClusterIT {
     @Test
     void trainingThroughPonderSubmitRunsOnTwoExecutorJvmsAndMatchesLocalTraining() throws Exception {
         Path run = work.resolve("cluster-run");
-        PonderSubmitProcess driver = PonderSubmitProcess.start(cluster, "train", "--config", config.toString(),
+        int gangPort;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            gangPort = probe.getLocalPort();                       // free a moment ago; the gang takes the next if not
+        }
+        // The long-lived tasks reach the driver on a fixed port, as behind a firewall.
+        PonderSubmitProcess driver = PonderSubmitProcess.start(cluster, "--conf",
+                dev.ponder.spark.train.WorkerGang.PORT_KEY + "=" + gangPort, "train", "--config", config.toString(),
                 "--run-dir", run.toString());
         Map<Long, String> seen = new HashMap<>(); // executor pid -> its OMP_NUM_THREADS / OMP_WAIT_POLICY
         Map<Long, String> commands = new HashMap<>(); // executor pid -> its command line
+        boolean gangListened = false;
         while (driver.handle().isAlive()) {
+            gangListened |= listening(gangPort);
             for (ProcessHandle e : cluster.executors()) {
                 seen.computeIfAbsent(e.pid(), pid -> {
                     Map<String, String> env = environment(pid);
@@ -123,6 +131,7 @@ class StandaloneClusterIT {
         }
         assertEquals(0, driver.await(30), driver.output());
         assertTrue(driver.output().contains("step " + STEPS + "/" + STEPS), driver.output());
+        assertTrue(gangListened, "the driver listened for its gang on " + dev.ponder.spark.train.WorkerGang.PORT_KEY + "=" + gangPort);
         assertEquals(2, seen.size(), "two executor JVMs (one per worker): " + seen);
         assertFalse(seen.containsKey(driver.handle().pid()) || seen.containsKey(ProcessHandle.current().pid()),
                 "executors are neither the driver nor the test JVM");
@@ -230,6 +239,25 @@ class StandaloneClusterIT {
             }
         } catch (IOException e) {
             return false;
+        }
+        return false;
+    }
+
+    /**
+     * Whether a TCP socket listens on {@code port} (Linux /proc/net/tcp and tcp6, where the JVM's
+     * dual-stack sockets appear: local address, state 0A).
+     */
+    static boolean listening(int port) {
+        String hexPort = String.format(":%04X", port);
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            try {
+                if (Files.readAllLines(Path.of(table)).stream().map(String::trim).map(l -> l.split("\\s+"))
+                        .anyMatch(f -> f.length > 3 && f[1].endsWith(hexPort) && f[3].equals("0A"))) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // no such table (IPv6 off): the other one answers
+            }
         }
         return false;
     }

@@ -218,6 +218,21 @@ class WorkerGangTest {
                 dev.ponder.spark.config.RunSchema::forRaw);
     }
 
+    @Test
+    void aFixedGangPortTakesTheNextFreeOneWhenTakenAndNamesTheSettingWhenNoneIs() throws Exception {
+        java.net.InetAddress loopback = java.net.InetAddress.getLoopbackAddress();
+        try (java.net.ServerSocket taken = WorkerGang.listen(loopback, 0, 16)) {
+            int p = taken.getLocalPort();
+            try (java.net.ServerSocket next = WorkerGang.listen(loopback, p, 16)) {
+                assertTrue(next.getLocalPort() != p && next.getLocalPort() <= p + 16, "port " + next.getLocalPort());
+            }
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> WorkerGang.listen(loopback, p, 0));
+            assertTrue(e.getMessage().contains("spark.ponder.gang.port=" + p + ": no free port in [" + p + ", " + p + "]"),
+                    e.getMessage());
+        }
+    }
+
     /** Spark delivers listener events on its own thread, after the job returned. */
     private static void awaitListeners() {
         try {
