@@ -354,11 +354,14 @@ public final class TrainDriver {
 
     /**
      * Where a round's wall time went (metrics.jsonl keys): {@code broadcast_seconds} = creating the
-     * broadcast on the driver + the slowest fetch on a worker; {@code local_seconds} = the slowest
+     * broadcast on the driver (on a gang: serializing the round's input) + the slowest fetch on a
+     * worker (on a gang: receiving and deserializing it); {@code local_seconds} = the slowest
      * worker's local steps and {@code local_cpu_seconds} its task thread's CPU time in them (less when
      * the thread waited for a core or for its helper threads); {@code replica_seconds} = the slowest
-     * worker's replica build and state load (part of the task, outside the local steps); {@code aggregate_seconds} = the rest after the slowest task: task
-     * launch, result serialization and transfer, tree reduction on the driver;
+     * worker's replica build (or, on a gang after its first round, reload) and state load (part of
+     * the task, outside the local steps); {@code aggregate_seconds} = the rest after the slowest
+     * task: task launch (on a gang: sending the input), result serialization and transfer, the sum
+     * on the driver;
      * {@code overhead_seconds} = everything but the local steps (what averaging costs per round);
      * {@code driver_seconds} = the driver's work between the previous round's job and this one
      * (averaging, logging, validation, checkpoints; 0 for a process's first round), outside
