@@ -330,11 +330,7 @@ public final class TrainDriver {
      * never end), or no executor registered yet (Spark's job waits for them; later rounds take a gang).
      */
     private int gangSlots() {
-        if (sc.getConf().getBoolean("spark.speculation", false)) {
-            return 0;
-        }
-        org.apache.spark.SparkContext c = sc.sc();
-        return c.maxNumConcurrentTasks(c.resourceProfileManager().defaultResourceProfile());
+        return sc.getConf().getBoolean("spark.speculation", false) ? 0 : TaskSlots.now(sc);
     }
 
     /**
