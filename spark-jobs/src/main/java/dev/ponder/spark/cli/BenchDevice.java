@@ -70,13 +70,13 @@ final class BenchDevice implements Callable<Integer> {
                 ids.add(i);
             }
             // All tasks at once, each on its own slot (and GPU): not the first executor to register
-            // running them in turn while the others start.
-            // (A local master's slots are all there from the start.)
-            int slots = sc.master().startsWith("local") ? dev.ponder.spark.train.TaskSlots.now(sc)
-                    : dev.ponder.spark.train.TaskSlots.await(sc, tasks, 120);
-            if (slots < tasks && !sc.master().startsWith("local")) {
-                out.printf("warning: %d task slots after 120 s, fewer than --tasks %d: tasks share slots in turn%n",
-                        slots, tasks);
+            // running them in turn while the others start. A local master's slots are all there.
+            if (!sc.master().startsWith("local")) {
+                int slots = dev.ponder.spark.train.TaskSlots.await(sc, tasks, 120);
+                if (slots < tasks) {
+                    out.printf("warning: %d task slots after 120 s, fewer than --tasks %d: tasks share slots in turn%n",
+                            slots, tasks);
+                }
             }
             List<TaskReport> reports = sc.parallelize(ids, tasks).map(i -> run(plan, n, i)).collect();
             double ms = 0;

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.TaskKilledException;
 
@@ -32,13 +31,12 @@ final class GangTask {
 
     static void run(TrainPlan plan, GangAddress driver, int index, int[] partitions) throws IOException {
         TaskContext ctx = TaskContext.get();
-        String executor = SparkEnv.get().executorId();
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(driver.host(), driver.port()), CONNECT_TIMEOUT_MS);
             s.setTcpNoDelay(true);
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
             DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
-            GangWire.writeHello(out, driver.token(), index, ctx == null ? 0 : ctx.attemptNumber());
+            GangWire.writeHello(out, driver.token(), index);
             // Each hosted worker's replica, built in the first round and reloaded in the next ones
             // (building one costs as much as several local steps of a small model).
             LocalTrainer[] replicas = new LocalTrainer[partitions.length];
@@ -67,9 +65,7 @@ final class GangTask {
                         break;                                    // the driver stops the run on it
                     }
                 }
-                result.fetchSeconds = (fetched - start) / 1e9;
-                result.taskSeconds = (System.nanoTime() - start) / 1e9;
-                result.executors.add(executor);
+                result.stampTask(start, fetched);
                 GangWire.writeHeader(out, GangWire.RESULT, round);
                 GangWire.writePayload(out, result);               // streamed: no byte[] copy of the state
             }

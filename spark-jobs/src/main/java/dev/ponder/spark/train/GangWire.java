@@ -10,7 +10,7 @@ import java.io.OutputStream;
 
 /**
  * The messages between a {@link WorkerGang} (driver) and its {@link GangTask}s, over one TCP
- * connection per task. Task to driver: HELLO (magic, token, task index, attempt), then one RESULT
+ * connection per task. Task to driver: HELLO (magic, token, task index), then one RESULT
  * per round; driver to task: ROUND (a RoundInput) or STOP. A ROUND or RESULT carries its round
  * number, so a result computed for a round the driver has moved past is dropped, and a payload:
  * the Java serialization of RoundInput or RoundResult (whose float arrays go in bulk) as chunks of
@@ -27,12 +27,11 @@ final class GangWire {
 
     private GangWire() {}
 
-    static void writeHello(DataOutputStream out, byte[] token, int index, int attempt) throws IOException {
+    static void writeHello(DataOutputStream out, byte[] token, int index) throws IOException {
         out.writeInt(MAGIC);
         out.writeInt(token.length);
         out.write(token);
         out.writeInt(index);
-        out.writeInt(attempt);
         out.flush();
     }
 

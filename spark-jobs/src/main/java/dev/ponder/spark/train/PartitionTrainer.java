@@ -5,7 +5,6 @@ import dev.ponder.prep.shard.Manifest;
 import dev.ponder.prep.shard.WindowStream;
 import java.util.Iterator;
 import java.util.List;
-import org.apache.spark.SparkEnv;
 import org.apache.spark.broadcast.Broadcast;
 
 /**
@@ -22,9 +21,7 @@ final class PartitionTrainer {
         RoundInput in = round.value();
         long fetched = System.nanoTime();
         RoundResult r = train(plan, in, partition);
-        r.fetchSeconds = (fetched - start) / 1e9;
-        r.taskSeconds = (System.nanoTime() - start) / 1e9;
-        r.executors.add(SparkEnv.get().executorId());
+        r.stampTask(start, fetched);
         return List.of(r).iterator();
     }
 

@@ -111,6 +111,16 @@ public final class RoundResult implements Serializable {
         optimizerState = BulkFloats.read(in);
     }
 
+    /**
+     * Stamps a task's own result: {@code start} when the task began reading the round's input,
+     * {@code fetched} when it had it, now the end; and the executor that ran it.
+     */
+    void stampTask(long start, long fetched) {
+        fetchSeconds = (fetched - start) / 1e9;
+        taskSeconds = (System.nanoTime() - start) / 1e9;
+        executors.add(org.apache.spark.SparkEnv.get().executorId());
+    }
+
     /** Adds {@code other} into this one and returns this. */
     RoundResult merge(RoundResult other) {
         materialize();

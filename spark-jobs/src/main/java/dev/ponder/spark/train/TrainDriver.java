@@ -78,12 +78,10 @@ public final class TrainDriver {
             done = true;
             return s;
         } finally {
-            if (gang != null) {
-                if (done) {
-                    gang.close();
-                } else {
-                    gang.abort();                        // the run failed: stop its tasks at once
-                }
+            if (done) {
+                stopGang();
+            } else if (gang != null) {
+                gang.abort();                            // the run failed: stop its tasks at once
                 gang = null;
             }
             if (sharedPlan != null) {

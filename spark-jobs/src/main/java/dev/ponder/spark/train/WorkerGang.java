@@ -241,7 +241,6 @@ public final class WorkerGang implements AutoCloseable {
                 byte[] presented = new byte[n];
                 in.readFully(presented);
                 int task = in.readInt();
-                in.readInt();                                      // attempt: for the task's own messages
                 if (!MessageDigest.isEqual(token, presented) || task < 0 || task >= links.length) {
                     throw new IOException("not a task of this gang");
                 }
@@ -254,7 +253,7 @@ public final class WorkerGang implements AutoCloseable {
     }
 
     /** A (re)connected task: replaces its previous link and gets the pending round if it has no result yet. */
-    private void register(Link link) throws IOException {
+    private void register(Link link) {
         Link old;
         byte[] toSend;
         long r;
